@@ -1,0 +1,437 @@
+"""The handoff desk: queues, claims, transfers, resolution — every ownership move after the bot.
+
+Every move is a conditional write on the owner (and agent) that was read, so concurrent
+moves cannot both win: of many agents claiming one conversation exactly one succeeds and
+the others get ``ClaimConflict``. Each move appends its events in the same transaction.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from handoff.agents import load_agent, require_queue
+from handoff.errors import AgentAtCapacity, ClaimConflict, NotOwner
+from handoff.events import Event, append_event
+from handoff.models import AgentRow, ConversationRow, HandoffRow, MessageRow, QueueRow, utcnow
+from handoff.ownership import Move, Owner, transition
+from handoff.packet import Packet, build_packet
+from handoff.records import (
+    Agent,
+    Conversation,
+    Identity,
+    Presence,
+    Sender,
+    Waiting,
+    as_identity,
+)
+from handoff.settings import HandoffSettings
+from handoff.store import Stored, insert_message, load_conversation, to_conversation, to_message
+from handoff.wire import owner_data
+
+# intents that say nothing about which team should take the conversation
+_NOT_A_TOPIC = {"request_human", "inform", "affirm", "deny", "nlu_fallback", "greet", "thanks"}
+
+
+@dataclass(frozen=True, slots=True)
+class Handoff:
+    """The result of a handoff request: where the customer waits and for how long."""
+
+    conversation: Conversation
+    packet: Packet
+    position: int
+    estimated_wait_seconds: int
+    events: list[Event]
+
+
+@dataclass(frozen=True, slots=True)
+class Moved:
+    conversation: Conversation
+    events: list[Event]
+
+
+class HandoffDesk:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], settings: HandoffSettings
+    ) -> None:
+        self._sessions = sessions
+        self.settings = settings
+
+    # -- the bot hands over ---------------------------------------------------------------
+
+    def route(self, intent: str | None, reason: str, identity: Identity) -> tuple[str, int]:
+        """The queue and priority for a handoff."""
+        queue = self.settings.intent_queues.get(intent or "", self.settings.default_queue)
+        priority = self.settings.reason_priority.get(reason, 0)
+        email = (identity.get("email") or "").lower()
+        if email and email in {v.lower() for v in self.settings.vip_emails}:
+            priority = max(priority, self.settings.vip_priority)
+        return queue, priority
+
+    async def request_handoff(
+        self, conversation_id: str, *, reason: str, identity: Identity | None = None
+    ) -> Handoff:
+        """Queue a bot-owned conversation with its packet; raises ``IllegalTransition``."""
+        async with self._sessions.begin() as session:
+            row = await load_conversation(session, conversation_id)
+            current = Owner(row.owner)
+            transition(current, Move.HANDOFF)
+            merged = as_identity((row.identity or {}) | as_identity(identity))
+            messages = [
+                to_message(m)
+                for m in await session.scalars(
+                    select(MessageRow)
+                    .where(MessageRow.conversation_id == conversation_id)
+                    .order_by(MessageRow.id)
+                )
+            ]
+            last_intent = next(
+                (
+                    m.nlu.intent
+                    for m in reversed(messages)
+                    if m.nlu and m.nlu.intent and m.nlu.intent not in _NOT_A_TOPIC
+                ),
+                None,
+            )
+            queue, priority = self.route(last_intent, reason, merged)
+            now = utcnow()
+            values: dict[str, Any] = {
+                "owner": Owner.QUEUED.value,
+                "handoff_reason": reason,
+                "queue": queue,
+                "priority": priority,
+                "queued_at": now,
+                "agent_id": None,
+                "identity": dict(merged),
+                "updated_at": now,
+            }
+            await self._conditional(session, conversation_id, current, None, values)
+            conversation = to_conversation(await load_conversation(session, conversation_id))
+            packet = build_packet(
+                conversation,
+                messages,
+                reason=reason,
+                queue=queue,
+                priority=priority,
+                identity=merged,
+                low_confidence_threshold=self.settings.low_confidence_threshold,
+            )
+            session.add(
+                HandoffRow(
+                    conversation_id=conversation_id,
+                    reason=reason,
+                    queue=queue,
+                    priority=priority,
+                    packet=dict(packet),
+                    created_at=now,
+                )
+            )
+            events = [
+                await append_event(session, conversation_id, "owner", owner_data(conversation)),
+                await append_event(session, conversation_id, "handoff", {"packet": dict(packet)}),
+            ]
+            position = await self._position(session, conversation)
+            estimate = await self._estimate(session, queue, position)
+        return Handoff(conversation, packet, position, estimate, events)
+
+    async def reopen(self, conversation_id: str) -> Moved:
+        """A resolved conversation the customer writes to again goes back to the bot."""
+        return await self._simple_move(conversation_id, Move.REOPEN, agent_id=None, clear=True)
+
+    # -- agents take conversations ----------------------------------------------------------
+
+    async def claim(
+        self, conversation_id: str, agent_id: str, *, check_capacity: bool = True
+    ) -> Moved:
+        """Assign a queued conversation to an agent; exactly one of concurrent claims wins."""
+        async with self._sessions.begin() as session:
+            agent = await load_agent(session, agent_id)
+            if check_capacity and agent.load >= agent.capacity:
+                raise AgentAtCapacity(agent_id, agent.capacity)
+            now = utcnow()
+            result = await session.execute(
+                update(ConversationRow)
+                .where(
+                    ConversationRow.id == conversation_id,
+                    ConversationRow.owner == Owner.QUEUED.value,
+                )
+                .values(owner=Owner.ASSIGNED.value, agent_id=agent_id, updated_at=now)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                row = await load_conversation(session, conversation_id)
+                raise ClaimConflict(conversation_id, row.owner, row.agent_id)
+            handoff = await self._open_handoff(session, conversation_id)
+            if handoff is not None and handoff.assigned_at is None:
+                handoff.assigned_at, handoff.agent_id = now, agent_id
+            conversation = to_conversation(await load_conversation(session, conversation_id))
+            event = await append_event(
+                session, conversation_id, "owner", owner_data(conversation, agent.name)
+            )
+        return Moved(conversation, [event])
+
+    async def pick_next(self, agent_id: str) -> Moved | None:
+        """The agent takes the most urgent, longest-waiting conversation of their queues."""
+        agent = await self._agent(agent_id)
+        for waiting in await self.waiting(queues=agent.skills):
+            try:
+                return await self.claim(waiting.conversation_id, agent_id)
+            except ClaimConflict:
+                continue  # someone was faster; take the next one
+        return None
+
+    async def push(self) -> list[Moved]:
+        """Offer waiting conversations to available agents: most urgent and longest waiting
+        first, each to the least-loaded available agent who has the queue's skill."""
+        moved: list[Moved] = []
+        agents = {a.id: a for a in await self._available_agents()}
+        for waiting in await self.waiting():
+            candidates = [
+                a for a in agents.values() if waiting.queue in a.skills and a.load < a.capacity
+            ]
+            if not candidates:
+                continue
+            best = min(candidates, key=lambda a: (a.load / a.capacity, a.load, a.id))
+            try:
+                result = await self.claim(waiting.conversation_id, best.id)
+            except (ClaimConflict, AgentAtCapacity):
+                continue
+            moved.append(result)
+            agents[best.id] = _with_load(best, best.load + 1)
+        return moved
+
+    # -- agents act on their conversations --------------------------------------------------
+
+    async def reply(self, conversation_id: str, agent_id: str, text: str) -> Stored:
+        """Store an agent's message; only the owning agent may reply."""
+        async with self._sessions.begin() as session:
+            agent = await load_agent(session, agent_id)
+            row = await load_conversation(session, conversation_id)
+            if row.owner != Owner.ASSIGNED.value or row.agent_id != agent_id:
+                raise NotOwner(conversation_id, agent_id)
+            message = MessageRow(
+                conversation_id=conversation_id,
+                channel=row.channel,
+                sender=Sender.AGENT.value,
+                text=text,
+                meta={"agent_id": agent_id, "agent_name": agent.name},
+                created_at=utcnow(),
+            )
+            event = await insert_message(session, message)
+            handoff = await self._open_handoff(session, conversation_id)
+            if handoff is not None and handoff.first_reply_at is None:
+                handoff.first_reply_at = message.created_at
+        return Stored(to_message(message), created=True, event=event)
+
+    async def transfer_to_agent(
+        self, conversation_id: str, agent_id: str, to_agent_id: str
+    ) -> Moved:
+        async with self._sessions.begin() as session:
+            target = await load_agent(session, to_agent_id)
+            await self._owned(session, conversation_id, agent_id)
+            transition(Owner.ASSIGNED, Move.TRANSFER_TO_AGENT)
+            values = {"agent_id": to_agent_id, "updated_at": utcnow()}
+            await self._conditional(session, conversation_id, Owner.ASSIGNED, agent_id, values)
+            conversation = to_conversation(await load_conversation(session, conversation_id))
+            data = owner_data(conversation, target.name) | {"transferred_from": agent_id}
+            event = await append_event(session, conversation_id, "owner", data)
+        return Moved(conversation, [event])
+
+    async def transfer_to_queue(self, conversation_id: str, agent_id: str, queue: str) -> Moved:
+        async with self._sessions.begin() as session:
+            await require_queue(session, queue)
+            await self._owned(session, conversation_id, agent_id)
+            transition(Owner.ASSIGNED, Move.TRANSFER_TO_QUEUE)
+            now = utcnow()
+            values = {
+                "owner": Owner.QUEUED.value,
+                "agent_id": None,
+                "queue": queue,
+                "queued_at": now,
+                "updated_at": now,
+            }
+            await self._conditional(session, conversation_id, Owner.ASSIGNED, agent_id, values)
+            conversation = to_conversation(await load_conversation(session, conversation_id))
+            data = owner_data(conversation) | {"transferred_from": agent_id}
+            event = await append_event(session, conversation_id, "owner", data)
+        return Moved(conversation, [event])
+
+    async def resolve(self, conversation_id: str, agent_id: str, note: str | None = None) -> Moved:
+        return await self._end(conversation_id, agent_id, Move.RESOLVE, "resolved", note)
+
+    async def hand_back(self, conversation_id: str, agent_id: str) -> Moved:
+        """Give the conversation back to the bot (from the queue or from the owning agent)."""
+        return await self._end(conversation_id, agent_id, Move.HAND_BACK, "handed_back", None)
+
+    # -- views ------------------------------------------------------------------------------
+
+    async def waiting(self, queues: list[str] | None = None) -> list[Waiting]:
+        """Queued conversations, most urgent then longest waiting first, with positions."""
+        query = select(ConversationRow).where(ConversationRow.owner == Owner.QUEUED.value)
+        if queues is not None:
+            query = query.where(ConversationRow.queue.in_(queues))
+        async with self._sessions() as session:
+            rows = list(await session.scalars(query))
+        rows.sort(key=lambda r: (-(r.priority or 0), r.queued_at or r.updated_at))
+        positions: dict[str, int] = {}
+        out = []
+        for row in rows:
+            queue = row.queue or self.settings.default_queue
+            positions[queue] = positions.get(queue, 0) + 1
+            out.append(
+                Waiting(
+                    conversation_id=row.id,
+                    queue=queue,
+                    priority=row.priority or 0,
+                    queued_at=row.queued_at or row.updated_at,
+                    reason=row.handoff_reason,
+                    channel=row.channel,
+                    position=positions[queue],
+                )
+            )
+        return out
+
+    async def queue_names(self) -> list[tuple[str, str]]:
+        async with self._sessions() as session:
+            return [
+                (q.name, q.title)
+                for q in await session.scalars(select(QueueRow).order_by(QueueRow.name))
+            ]
+
+    async def packet(self, conversation_id: str) -> Packet | None:
+        """The packet of the conversation's latest handoff."""
+        async with self._sessions() as session:
+            await load_conversation(session, conversation_id)
+            row = await session.scalar(
+                select(HandoffRow)
+                .where(HandoffRow.conversation_id == conversation_id)
+                .order_by(HandoffRow.id.desc())
+                .limit(1)
+            )
+            return Packet(**row.packet) if row is not None else None  # type: ignore[typeddict-item]
+
+    # -- internals ------------------------------------------------------------------------
+
+    async def _agent(self, agent_id: str) -> Agent:
+        async with self._sessions() as session:
+            return await load_agent(session, agent_id)
+
+    async def _available_agents(self) -> list[Agent]:
+        async with self._sessions() as session:
+            ids = list(
+                await session.scalars(
+                    select(AgentRow.id).where(AgentRow.presence == Presence.AVAILABLE.value)
+                )
+            )
+            return [await load_agent(session, agent_id) for agent_id in ids]
+
+    async def _owned(
+        self, session: AsyncSession, conversation_id: str, agent_id: str
+    ) -> ConversationRow:
+        await load_agent(session, agent_id)
+        row = await load_conversation(session, conversation_id)
+        if row.owner != Owner.ASSIGNED.value or row.agent_id != agent_id:
+            raise NotOwner(conversation_id, agent_id)
+        return row
+
+    async def _conditional(
+        self,
+        session: AsyncSession,
+        conversation_id: str,
+        owner: Owner,
+        agent_id: str | None,
+        values: dict[str, Any],
+    ) -> None:
+        """Write ``values`` only if owner (and agent) are still what was read."""
+        query = update(ConversationRow).where(
+            ConversationRow.id == conversation_id, ConversationRow.owner == owner.value
+        )
+        if owner is Owner.ASSIGNED:
+            query = query.where(ConversationRow.agent_id == agent_id)
+        result = await session.execute(query.values(**values))
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            row = await load_conversation(session, conversation_id)
+            raise ClaimConflict(conversation_id, row.owner, row.agent_id)
+
+    async def _simple_move(
+        self, conversation_id: str, move: Move, *, agent_id: str | None, clear: bool
+    ) -> Moved:
+        async with self._sessions.begin() as session:
+            row = await load_conversation(session, conversation_id)
+            current = Owner(row.owner)
+            target = transition(current, move)
+            values: dict[str, Any] = {"owner": target.value, "updated_at": utcnow()}
+            if clear:
+                values |= {"agent_id": None, "queue": None, "queued_at": None}
+            await self._conditional(session, conversation_id, current, row.agent_id, values)
+            conversation = to_conversation(await load_conversation(session, conversation_id))
+            event = await append_event(session, conversation_id, "owner", owner_data(conversation))
+        return Moved(conversation, [event])
+
+    async def _end(
+        self, conversation_id: str, agent_id: str, move: Move, outcome: str, note: str | None
+    ) -> Moved:
+        async with self._sessions.begin() as session:
+            await load_agent(session, agent_id)
+            row = await load_conversation(session, conversation_id)
+            current = Owner(row.owner)
+            if current is Owner.ASSIGNED and row.agent_id != agent_id:
+                raise NotOwner(conversation_id, agent_id)
+            target = transition(current, move)
+            now = utcnow()
+            values = {"owner": target.value, "agent_id": None, "queued_at": None, "updated_at": now}
+            await self._conditional(session, conversation_id, current, row.agent_id, values)
+            handoff = await self._open_handoff(session, conversation_id)
+            if handoff is not None:
+                handoff.ended_at, handoff.outcome, handoff.resolution_note = now, outcome, note
+            conversation = to_conversation(await load_conversation(session, conversation_id))
+            data = owner_data(conversation) | {"outcome": outcome, "by": agent_id}
+            event = await append_event(session, conversation_id, "owner", data)
+        return Moved(conversation, [event])
+
+    async def _open_handoff(self, session: AsyncSession, conversation_id: str) -> HandoffRow | None:
+        return await session.scalar(
+            select(HandoffRow)
+            .where(HandoffRow.conversation_id == conversation_id, HandoffRow.ended_at.is_(None))
+            .order_by(HandoffRow.id.desc())
+            .limit(1)
+        )
+
+    async def _position(self, session: AsyncSession, conversation: Conversation) -> int:
+        ahead = await session.scalars(
+            select(ConversationRow).where(
+                ConversationRow.owner == Owner.QUEUED.value,
+                ConversationRow.queue == conversation.queue,
+                ConversationRow.id != conversation.id,
+            )
+        )
+        queued_at = conversation.queued_at or datetime.max
+        return 1 + sum(
+            1
+            for r in ahead
+            if (r.priority or 0) > conversation.priority
+            or (
+                (r.priority or 0) == conversation.priority
+                and (r.queued_at or queued_at) <= queued_at
+            )
+        )
+
+    async def _estimate(self, session: AsyncSession, queue: str, position: int) -> int:
+        """Seconds until an agent picks this up: recent median wait in this queue times position."""
+        rows = await session.execute(
+            select(HandoffRow.created_at, HandoffRow.assigned_at)
+            .where(HandoffRow.queue == queue, HandoffRow.assigned_at.is_not(None))
+            .order_by(HandoffRow.assigned_at.desc())
+            .limit(self.settings.wait_sample)
+        )
+        waits = [(done - asked).total_seconds() for asked, done in rows if done is not None]
+        per_customer = statistics.median(waits) if waits else self.settings.default_wait_seconds
+        return round(per_customer * position)
+
+
+def _with_load(agent: Agent, load: int) -> Agent:
+    return Agent(agent.id, agent.name, agent.skills, agent.capacity, agent.presence, load)

@@ -1,0 +1,117 @@
+"""The conversation record as plain values, independent of the database layer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, cast
+
+from typing_extensions import TypedDict  # pydantic needs it on Python 3.11
+
+from handoff.ownership import Owner
+
+
+class Sender(StrEnum):
+    CUSTOMER = "customer"
+    BOT = "bot"
+    AGENT = "agent"
+
+
+class Button(TypedDict):
+    title: str  # what the customer sees
+    payload: str  # what is sent to the bot when clicked, e.g. "/order_status"
+
+
+class Entity(TypedDict, total=False):
+    entity: str  # entity type, e.g. "order_number"
+    value: Any  # normalised value
+    start: int  # character offsets in the message text
+    end: int
+    extractor: str  # the NLU component that found it
+
+
+@dataclass(frozen=True, slots=True)
+class Nlu:
+    """What the bot understood of one customer message."""
+
+    intent: str | None
+    confidence: float | None
+    entities: list[Entity] = field(default_factory=list)
+
+
+class Identity(TypedDict, total=False):
+    name: str  # the customer's name as they gave it
+    email: str
+    order_number: str  # "none" when the customer said they have none
+    phone: str
+
+
+IDENTITY_FIELDS = ("name", "email", "order_number", "phone")
+
+
+def as_identity(data: Mapping[str, Any] | None) -> Identity:
+    """The identity fields of ``data`` that have a value, as strings."""
+    return cast(
+        Identity, {k: str(v) for k, v in (data or {}).items() if k in IDENTITY_FIELDS and v}
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    id: str
+    channel: str
+    owner: Owner
+    handoff_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+    queue: str | None = None
+    priority: int = 0
+    agent_id: str | None = None
+    queued_at: datetime | None = None
+    identity: Identity = field(default_factory=lambda: as_identity(None))
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    id: int
+    conversation_id: str
+    channel: str
+    sender: Sender
+    text: str
+    created_at: datetime
+    buttons: list[Button] = field(default_factory=list)
+    client_id: str | None = None
+    reply_to_id: int | None = None
+    nlu: Nlu | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+class Presence(StrEnum):
+    AVAILABLE = "available"
+    BUSY = "busy"  # signed in, takes no new conversations
+    AWAY = "away"
+
+
+@dataclass(frozen=True, slots=True)
+class Agent:
+    id: str
+    name: str
+    skills: list[str]  # queue names this agent serves
+    capacity: int  # most conversations at once
+    presence: Presence
+    load: int = 0  # conversations assigned now
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """A conversation in a queue, as the queue view shows it."""
+
+    conversation_id: str
+    queue: str
+    priority: int
+    queued_at: datetime
+    reason: str | None
+    channel: str
+    position: int  # 1 = next to be served in its queue
