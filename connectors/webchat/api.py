@@ -1,0 +1,110 @@
+"""The web channel's REST API, used by scripts, tests and the widget's first call."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header
+from pydantic import BaseModel, Field
+from typing_extensions import TypedDict  # pydantic needs it on Python 3.11
+
+from connectors.base import Inbound
+from connectors.webchat.tokens import bearer, hash_token, issue_token
+from gateway.errors import InvalidToken
+from gateway.services import ServicesDep
+from handoff.records import Conversation
+from handoff.wire import MessageOut, message_out
+
+CHANNEL = "web"
+
+
+class ConversationCreated(TypedDict):
+    id: str  # the conversation id
+    token: str  # the bearer token that authorises this conversation; keep it secret
+
+
+class SendMessage(BaseModel):
+    text: str = Field(description="What the customer wrote (or a clicked button's title)")
+    payload: str | None = Field(default=None, max_length=1024, description="A button payload")
+    client_id: str | None = Field(
+        default=None, min_length=1, max_length=64, description="Idempotency key for retries"
+    )
+
+
+class MessageSent(TypedDict):
+    message: MessageOut  # the stored customer message
+    replies: list[MessageOut]  # what the bot answered (empty while a human owns it)
+    duplicate: bool  # true when client_id had already been delivered
+
+
+class Transcript(TypedDict):
+    id: str
+    channel: str
+    owner: str  # "bot" | "queued" | "assigned" | "resolved"
+    handoff_reason: str | None
+    created_at: str
+    messages: list[MessageOut]  # oldest first, customer messages with their NLU trail
+
+
+async def authorised_conversation(
+    conversation_id: str,
+    services: ServicesDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> Conversation:
+    """The conversation in the path, if the bearer token is the one issued for it."""
+    token = bearer(authorization)
+    if token is None:
+        raise InvalidToken()
+    conversation = await services.store.find_by_token_hash(hash_token(token))
+    if conversation is None or conversation.id != conversation_id:
+        raise InvalidToken()
+    return conversation
+
+
+AuthorisedConversation = Annotated[Conversation, Depends(authorised_conversation)]
+
+
+def create_router() -> APIRouter:
+    router = APIRouter(prefix="/api/conversations", tags=["web chat"])
+
+    @router.post("", status_code=201)
+    async def create_conversation(services: ServicesDep) -> ConversationCreated:
+        token, token_hash = issue_token()
+        conversation = await services.store.create_conversation(CHANNEL, token_hash=token_hash)
+        return {"id": conversation.id, "token": token}
+
+    @router.post("/{conversation_id}/messages")
+    async def send_message(
+        body: SendMessage, conversation: AuthorisedConversation, services: ServicesDep
+    ) -> MessageSent:
+        delivery = await services.router.handle(
+            Inbound(
+                conversation_id=conversation.id,
+                channel=CHANNEL,
+                text=body.text,
+                payload=body.payload,
+                client_id=body.client_id,
+            )
+        )
+        return {
+            "message": message_out(delivery.message),
+            "replies": [message_out(m) for m in delivery.replies],
+            "duplicate": delivery.duplicate,
+        }
+
+    @router.get("/{conversation_id}")
+    async def get_transcript(
+        conversation: AuthorisedConversation, services: ServicesDep
+    ) -> Transcript:
+        current = await services.store.get_conversation(conversation.id)
+        messages = await services.store.transcript(conversation.id)
+        return {
+            "id": current.id,
+            "channel": current.channel,
+            "owner": current.owner.value,
+            "handoff_reason": current.handoff_reason,
+            "created_at": current.created_at.isoformat(),
+            "messages": [message_out(m) for m in messages],
+        }
+
+    return router

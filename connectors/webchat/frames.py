@@ -1,0 +1,50 @@
+"""Frames the web chat client sends over the websocket, parsed by pure functions."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+
+from gateway.errors import GatewayError, InvalidFrame, InvalidJson
+
+
+class InvalidEncoding(GatewayError):
+    status, code = 400, "invalid_encoding"
+
+
+class MessageFrame(BaseModel):
+    type: Literal["message"]
+    text: str
+    payload: str | None = Field(default=None, max_length=1024)
+    client_id: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class PingFrame(BaseModel):
+    type: Literal["ping"]
+
+
+ClientFrame = Annotated[MessageFrame | PingFrame, Field(discriminator="type")]
+_frames: TypeAdapter[MessageFrame | PingFrame] = TypeAdapter(ClientFrame)
+
+
+def parse_frame(raw: Mapping[str, Any]) -> MessageFrame | PingFrame:
+    """Parse one ASGI websocket receive event into a client frame, or raise a gateway error."""
+    data = raw.get("text")
+    if data is None:
+        try:
+            data = (raw.get("bytes") or b"").decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidEncoding() from None
+    try:
+        decoded = json.loads(data)
+    except ValueError:
+        raise InvalidJson("The frame is not valid JSON.") from None
+    try:
+        return _frames.validate_python(decoded)
+    except ValidationError as exc:
+        detail = exc.errors()[0]
+        where = ".".join(str(p) for p in detail.get("loc", ()))
+        raise InvalidFrame(f"Invalid frame: {where} {detail.get('msg', '')}".strip()) from None

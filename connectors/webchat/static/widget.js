@@ -1,0 +1,469 @@
+/* Baton web chat widget: one script tag, no build step, no dependencies.
+ *
+ *   <script>window.BatonChat = {title: "Help", color: "#4f46e5", greeting: "Hi!"};</script>
+ *   <script src="https://gateway.example/widget.js" async></script>
+ *
+ * or a single tag: <script src=".../widget.js" data-config='{"title": "Help"}' async></script>
+ * After load, window.BatonChat also has open(), close(), reset() and send(text).
+ * Every text that comes from the server is inserted as text (textContent or text nodes).
+ */
+(() => {
+  "use strict";
+  const host = window.BatonChat && typeof window.BatonChat === "object" ? window.BatonChat : {};
+  if (host.__loaded) return; // the snippet was pasted twice
+  const script = document.currentScript || document.querySelector('script[src*="widget.js"]');
+
+  const config = (() => {
+    let inline = {};
+    const raw = script && script.getAttribute("data-config");
+    if (raw) {
+      try { inline = JSON.parse(raw) || {}; } catch { console.warn("BatonChat: data-config is not valid JSON"); }
+    }
+    const cfg = { ...host, ...inline };
+    const scriptOrigin = script && script.src ? new URL(script.src, location.href).origin : location.origin;
+    const color = typeof cfg.color === "string" && window.CSS && CSS.supports("color", cfg.color) ? cfg.color : "#4f46e5";
+    return {
+      title: String(cfg.title || "Chat with us"),
+      color,
+      greeting: cfg.greeting ? String(cfg.greeting) : "",
+      server: new URL(String(cfg.server || scriptOrigin), location.href).href.replace(/\/+$/, ""),
+      open: Boolean(cfg.open),
+    };
+  })();
+  const wsBase = config.server.replace(/^http/, "ws");
+
+  // localStorage can throw (sandboxed iframes, some private modes): fall back to memory
+  const storage = (area) => {
+    const memory = {};
+    return {
+      get: (k) => { try { return window[area].getItem(k); } catch { return memory[k] ?? null; } },
+      set: (k, v) => { try { window[area].setItem(k, v); } catch { memory[k] = v; } },
+      drop: (k) => { try { window[area].removeItem(k); } catch { delete memory[k]; } },
+    };
+  };
+  const local = storage("localStorage");
+  const session = storage("sessionStorage");
+  const TOKEN_KEY = `baton:${new URL(config.server).origin}:token`;
+  const OPEN_KEY = `baton:${new URL(config.server).origin}:open`;
+
+  const STATUS = {
+    bot: "Virtual assistant", queued: "Waiting for a team member", resolved: "Conversation resolved",
+    connecting: "Connecting…", reconnecting: "Reconnecting…", offline: "Chat unavailable",
+  };
+  const OWNER_LINES = {
+    queued: () => "Waiting for a team member — someone will be with you shortly.",
+    assigned: (name) => (name ? `You're now chatting with ${name}.` : "A team member has joined the chat."),
+    bot: () => "You're chatting with the assistant again.",
+    resolved: () => "This conversation was marked as resolved. Write again any time.",
+  };
+  const ICONS = { // static markup only, never server text
+    chat: '<svg viewBox="0 0 24 24" width="28" height="28" aria-hidden="true"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-4.3 3.4A.8.8 0 0 1 3.4 21V18H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2Zm3 6.2a1.3 1.3 0 1 0 0 2.6 1.3 1.3 0 0 0 0-2.6Zm5 0a1.3 1.3 0 1 0 0 2.6 1.3 1.3 0 0 0 0-2.6Zm5 0a1.3 1.3 0 1 0 0 2.6 1.3 1.3 0 0 0 0-2.6Z"/></svg>',
+    down: '<svg viewBox="0 0 24 24" width="28" height="28" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="2.4" stroke-linecap="round" stroke-linejoin="round" d="m6 9 6 6 6-6"/></svg>',
+    close: '<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" d="M6 6l12 12M18 6 6 18"/></svg>',
+    send: '<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path fill="currentColor" d="M3.4 20.4 21 12 3.4 3.6 3.4 10l12.6 2-12.6 2z"/></svg>',
+  };
+
+  const CSS_TEXT = `
+#baton-root,#baton-root :where(:not(svg,svg *)){all:revert;box-sizing:border-box;margin:0;font:inherit;letter-spacing:inherit}
+#baton-root{--bt-accent:${config.color};position:fixed;z-index:2147483000;right:0;bottom:0;padding:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#111827;text-align:left;letter-spacing:normal}
+#baton-root :where(button){cursor:pointer;border:0;background:none;color:inherit;padding:0;text-transform:none}
+#baton-root :focus-visible{outline:2px solid var(--bt-ink);outline-offset:2px}
+#baton-root .baton-vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+#baton-launcher{position:fixed;right:24px;bottom:24px;width:60px;height:60px;border-radius:50%;background:var(--bt-accent);color:var(--bt-on-accent);display:grid;place-items:center;box-shadow:0 8px 24px rgba(17,24,39,.25);transition:transform .15s ease}
+#baton-launcher:hover{transform:scale(1.06)} #baton-launcher:focus-visible{outline-offset:4px}
+#baton-root .baton-badge{position:absolute;top:-2px;right:-2px;min-width:20px;height:20px;padding:0 6px;border-radius:10px;background:#dc2626;color:#fff;font-size:12px;font-weight:700;line-height:20px;text-align:center;box-shadow:0 0 0 2px #fff}
+#baton-panel{position:fixed;right:24px;bottom:96px;width:380px;height:min(620px,calc(100vh - 120px));display:flex;flex-direction:column;background:#fff;border-radius:16px;overflow:hidden;box-shadow:0 16px 48px rgba(17,24,39,.22),0 0 0 1px rgba(17,24,39,.06);animation:baton-in .18s ease-out}
+#baton-root [hidden]{display:none!important}
+@keyframes baton-in{from{opacity:0;transform:translateY(12px)}}
+#baton-root .baton-header{display:flex;align-items:center;gap:12px;padding:14px 12px 14px 16px;background:var(--bt-accent);color:var(--bt-on-accent)}
+#baton-root .baton-avatar{flex:none;width:38px;height:38px;border-radius:50%;display:grid;place-items:center;background:rgba(255,255,255,.22);font-weight:700;font-size:17px}
+#baton-root .baton-head{flex:1;min-width:0} #baton-root .baton-title{font-size:16px;font-weight:650;line-height:1.25;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+#baton-root .baton-status{font-size:12.5px;opacity:.85;display:flex;align-items:center;gap:6px}
+#baton-root .baton-status::before{content:"";width:8px;height:8px;border-radius:50%;background:#22c55e;box-shadow:0 0 0 2px rgba(255,255,255,.5)}
+#baton-panel:not([data-state="ready"]) .baton-status::before{background:#f59e0b}
+#baton-root .baton-close{width:36px;height:36px;border-radius:8px;display:grid;place-items:center} #baton-root .baton-close:hover{background:rgba(255,255,255,.18)}
+#baton-root .baton-conn{padding:6px 12px;background:#fef3c7;color:#92400e;font-size:12.5px;text-align:center}
+#baton-root .baton-scroll{flex:1;overflow-y:auto;overscroll-behavior:contain;background:#f7f8fa;padding:16px 14px 8px}
+#baton-messages{display:flex;flex-direction:column;gap:10px}
+#baton-root .baton-msg{display:flex;flex-direction:column;align-items:flex-start;max-width:85%;animation:baton-in .16s ease-out}
+#baton-root .baton-msg[data-sender="customer"]{align-self:flex-end;align-items:flex-end}
+#baton-root .baton-bubble{padding:9px 13px;border-radius:16px 16px 16px 4px;background:#fff;border:1px solid #e5e7eb;white-space:pre-wrap;overflow-wrap:anywhere}
+#baton-root .baton-bubble a{color:inherit;text-decoration:underline}
+#baton-root [data-sender="customer"] .baton-bubble{background:var(--bt-accent);color:var(--bt-on-accent);border-color:transparent;border-radius:16px 16px 4px 16px}
+#baton-root [data-sender="agent"] .baton-bubble{background:#eef2ff;background:color-mix(in srgb,var(--bt-accent) 9%,#fff);border-color:color-mix(in srgb,var(--bt-accent) 30%,#fff);border-left:3px solid var(--bt-accent)}
+#baton-root .baton-meta{font-size:12px;font-weight:600;color:#4b5563;margin:0 0 3px 4px} #baton-root .baton-meta small{font-weight:400;color:#6b7280;font-size:11.5px}
+#baton-root .baton-chips{display:flex;flex-wrap:wrap;gap:6px;margin-top:8px}
+#baton-root .baton-chip{padding:6px 12px;border-radius:999px;border:1.5px solid var(--bt-ink);color:var(--bt-ink);background:#fff;font-size:13.5px;font-weight:550;line-height:1.3;transition:background .12s,color .12s}
+#baton-root .baton-chip:hover:not(:disabled){background:var(--bt-accent);border-color:var(--bt-accent);color:var(--bt-on-accent)}
+#baton-root .baton-chip:disabled{opacity:.45;cursor:default}
+#baton-root .baton-receipt{font-size:11.5px;color:#6b7280;margin:3px 4px 0;display:flex;gap:8px;align-items:baseline;justify-content:flex-end;text-align:right}
+#baton-root .baton-receipt:empty{display:none} #baton-root [data-status="failed"] .baton-bubble{opacity:.6}
+#baton-root .baton-retry{color:var(--bt-ink);font-weight:600;text-decoration:underline} #baton-root .baton-error{color:#b91c1c}
+#baton-root .baton-system,#baton-root .baton-notice{align-self:center;max-width:90%;padding:4px 10px;border-radius:999px;background:#eceef2;color:#4b5563;font-size:12.5px;text-align:center}
+#baton-root .baton-notice{background:#fef2f2;color:#b91c1c}
+#baton-root .baton-typing{display:inline-flex;gap:4px;margin-top:10px;padding:12px 14px;border-radius:16px 16px 16px 4px;background:#fff;border:1px solid #e5e7eb}
+#baton-root .baton-typing i{width:7px;height:7px;border-radius:50%;background:#9ca3af;animation:baton-dot 1.2s infinite ease-in-out}
+#baton-root .baton-typing i:nth-child(2){animation-delay:.15s} #baton-root .baton-typing i:nth-child(3){animation-delay:.3s}
+@keyframes baton-dot{0%,60%,100%{transform:none;opacity:.5}30%{transform:translateY(-4px);opacity:1}}
+#baton-root .baton-composer{display:flex;align-items:flex-end;gap:8px;padding:10px 12px;border-top:1px solid #e5e7eb;background:#fff}
+#baton-input{flex:1;resize:none;max-height:120px;min-height:42px;padding:10px 12px;border:1px solid #d1d5db;border-radius:12px;background:#fff;color:#111827;line-height:1.4}
+#baton-input:focus{outline:none;border-color:var(--bt-accent);box-shadow:0 0 0 3px color-mix(in srgb,var(--bt-accent) 22%,transparent)} #baton-input::placeholder{color:#9ca3af}
+#baton-send{flex:none;width:42px;height:42px;border-radius:50%;background:var(--bt-accent);color:var(--bt-on-accent);display:grid;place-items:center;transition:opacity .12s}
+#baton-send.baton-idle{opacity:.5}
+#baton-root .baton-footer{padding:0 0 8px;background:#fff;text-align:center;font-size:11px;color:#9ca3af}
+@media (max-width:480px){
+ #baton-panel{right:0;bottom:0;width:100vw;height:100vh;height:100dvh;border-radius:0}
+ #baton-launcher{right:16px;bottom:16px} #baton-root.baton-is-open #baton-launcher{display:none} #baton-input{font-size:16px}
+}
+@media (prefers-reduced-motion:reduce){#baton-root *{animation:none!important;transition:none!important}}
+`;
+
+  // --- tiny DOM helpers: text goes in as text nodes, never as markup ---
+  const el = (tag, attrs = {}, ...children) => {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs)) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k === "class") node.className = v;
+      else if (k === "text") node.textContent = v;
+      else if (k === "icon") node.innerHTML = ICONS[v];
+      else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+      else node.setAttribute(k, v === true ? "" : String(v));
+    }
+    node.append(...children.filter((c) => c !== null && c !== undefined));
+    return node;
+  };
+  const URL_RE = /\bhttps?:\/\/[^\s<>"']*[^\s<>"'.,;:!?)\]]/g;
+  const fillText = (node, text) => { // links become <a> with an http(s) href; the rest stays text
+    let last = 0;
+    for (const m of text.matchAll(URL_RE)) {
+      node.append(text.slice(last, m.index), el("a", { href: m[0], target: "_blank", rel: "noopener noreferrer nofollow", text: m[0] }));
+      last = m.index + m[0].length;
+    }
+    node.append(text.slice(last));
+    return node;
+  };
+  const newId = () => (crypto.randomUUID ? crypto.randomUUID() : Date.now().toString(36) + Math.random().toString(36).slice(2));
+
+  // --- the UI ---
+  const badge = el("span", { class: "baton-badge", hidden: true, "aria-hidden": "true" });
+  const launcherIcon = el("span", { icon: "chat" });
+  const launcher = el("button", { id: "baton-launcher", type: "button", "aria-controls": "baton-panel", "aria-expanded": "false", onclick: () => (isOpen ? close() : open()) }, launcherIcon, badge);
+  const statusText = el("p", { class: "baton-status", text: STATUS.bot });
+  const connBanner = el("div", { class: "baton-conn", role: "status", hidden: true, text: "Connection lost — reconnecting…" });
+  const log = el("div", { id: "baton-messages", role: "log", "aria-live": "polite", "aria-relevant": "additions", "aria-label": "Conversation" });
+  const typingLabel = el("span", { class: "baton-vh" });
+  const typing = el("div", { class: "baton-typing", hidden: true, role: "status" }, el("i"), el("i"), el("i"), typingLabel);
+  const scroller = el("div", { class: "baton-scroll" }, log, typing);
+  const input = el("textarea", { id: "baton-input", rows: "1", placeholder: "Type a message…", "aria-label": "Type your message", autocomplete: "off" });
+  const sendButton = el("button", { id: "baton-send", type: "submit", class: "baton-idle", "aria-label": "Send message", icon: "send" });
+  const composer = el("form", { class: "baton-composer", onsubmit: (e) => { e.preventDefault(); submitInput(); } }, input, sendButton);
+  const panel = el("section", { id: "baton-panel", role: "dialog", "aria-label": config.title, hidden: true, "data-state": "idle" },
+    el("header", { class: "baton-header" },
+      el("div", { class: "baton-avatar", "aria-hidden": "true", text: config.title.trim().charAt(0).toUpperCase() || "?" }),
+      el("div", { class: "baton-head" }, el("h2", { class: "baton-title", text: config.title }), statusText),
+      el("button", { class: "baton-close", type: "button", "aria-label": "Close chat", icon: "close", onclick: () => close() })),
+    connBanner, scroller, composer,
+    el("p", { class: "baton-footer", text: "Powered by Baton" }));
+  const root = el("div", { id: "baton-root", class: "baton-root" }, panel, launcher);
+
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); submitInput(); }
+  });
+  input.addEventListener("input", () => {
+    sendButton.classList.toggle("baton-idle", !input.value.trim());
+    input.style.height = "auto";
+    input.style.height = `${Math.min(input.scrollHeight + 2, 120)}px`;
+  });
+  panel.addEventListener("keydown", (e) => { if (e.key === "Escape") close(); });
+
+  // --- state ---
+  let isOpen = false, started = false, owner = "bot", agentName = null, unread = 0;
+  let ws = null, conversationId = null, ready = false, connecting = false, attempt = 0, generation = 0, conn = "idle";
+  let retryTimer = 0, pingTimer = 0, typingTimer = 0;
+  const seen = new Set(); // server message ids already shown
+  const pending = new Map(); // client_id -> {clientId, text, payload, node, status}: not yet stored
+
+  const nearBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
+  const scrollDown = () => { scroller.scrollTop = scroller.scrollHeight; };
+  const append = (node, force) => { const stick = force || nearBottom(); log.append(node); if (stick) scrollDown(); };
+
+  function refreshStatus() {
+    let text = STATUS[conn] || STATUS[owner] || STATUS.bot;
+    if (conn === "ready" && owner === "assigned") text = agentName ? `Chatting with ${agentName}` : "Chatting with our team";
+    statusText.textContent = text;
+    panel.dataset.state = conn;
+    connBanner.hidden = conn !== "reconnecting";
+  }
+  const setConn = (state) => { conn = state; refreshStatus(); };
+
+  function bubble(sender, text, opts = {}) {
+    const node = el("div", { class: "baton-msg", "data-sender": sender, "data-id": opts.id, "data-client-id": opts.clientId, "data-local": opts.local });
+    if (sender === "agent") node.append(el("div", { class: "baton-meta" }, opts.agentName || "Team member", el("small", { text: " · Support team" })));
+    const body = fillText(el("div", { class: "baton-bubble" }), text);
+    if (opts.createdAt) { const d = new Date(opts.createdAt); if (!isNaN(d)) body.title = d.toLocaleString(); }
+    node.append(body);
+    if (sender === "customer") node.append(el("div", { class: "baton-receipt" }));
+    return node;
+  }
+
+  function chips(buttons) {
+    const group = el("div", { class: "baton-chips", role: "group", "aria-label": "Suggested replies" });
+    for (const b of buttons) {
+      if (!b || typeof b.title !== "string") continue;
+      group.append(el("button", { type: "button", class: "baton-chip", text: b.title, onclick: () => {
+        for (const chip of group.querySelectorAll("button")) chip.disabled = true;
+        send(b.title, typeof b.payload === "string" ? b.payload : null);
+        input.focus();
+      } }));
+    }
+    return group;
+  }
+  const disableAllChips = () => { for (const chip of log.querySelectorAll(".baton-chip")) chip.disabled = true; };
+  const systemLine = (text) => append(el("div", { class: "baton-system", text }));
+  const notice = (text) => append(el("div", { class: "baton-notice baton-error", role: "alert", text }), true);
+
+  function renderMessage(m, live) {
+    if (!m || typeof m !== "object" || (m.id != null && seen.has(m.id))) return;
+    if (m.id != null) seen.add(m.id);
+    const sender = ["customer", "bot", "agent"].includes(m.sender) ? m.sender : "bot";
+    const text = typeof m.text === "string" ? m.text : "";
+    if (sender === "customer") {
+      disableAllChips();
+      const mine = m.client_id && pending.get(m.client_id);
+      if (mine) {
+        pending.delete(m.client_id);
+        if (mine.node.isConnected) { // the echo of our optimistic bubble: mark it delivered
+          mine.node.dataset.id = m.id;
+          setStatus(mine, "sent");
+          return;
+        }
+      }
+    } else if (live) {
+      showTyping(sender, false);
+      if (!isOpen) { unread += 1; refreshBadge(); }
+    }
+    if (sender === "agent" && m.agent_name) { agentName = String(m.agent_name); refreshStatus(); }
+    const node = bubble(sender, text, { id: m.id, clientId: m.client_id, agentName: m.agent_name, createdAt: m.created_at });
+    if (sender !== "customer" && Array.isArray(m.buttons) && m.buttons.length) node.append(chips(m.buttons));
+    append(node, sender === "customer");
+  }
+
+  const RECEIPTS = { sending: "Sending…", queued: "Waiting for connection…" };
+  function setStatus(item, status, reason) {
+    const stick = nearBottom();
+    item.status = status;
+    item.node.dataset.status = status;
+    const receipt = item.node.querySelector(".baton-receipt");
+    receipt.replaceChildren(RECEIPTS[status] || "");
+    if (status === "failed") {
+      receipt.append(el("span", { class: "baton-error", text: `Not sent${reason ? `: ${reason}` : ""}` }),
+        el("button", { type: "button", class: "baton-retry", text: "Retry", "aria-label": "Retry sending this message", onclick: () => transmit(item) }));
+    }
+    if (stick) scrollDown();
+  }
+
+  function showTyping(sender, on) {
+    clearTimeout(typingTimer);
+    typingLabel.textContent = sender === "agent" ? `${agentName || "A team member"} is typing` : "The assistant is typing";
+    const stick = nearBottom();
+    typing.hidden = !on;
+    if (on) { typingTimer = setTimeout(() => { typing.hidden = true; }, 20000); if (stick) scrollDown(); }
+  }
+
+  function refreshBadge() {
+    badge.hidden = unread === 0;
+    badge.textContent = unread > 9 ? "9+" : String(unread);
+    launcher.setAttribute("aria-label", isOpen ? "Close chat" : `Open chat: ${config.title}${unread ? ` (${unread} unread)` : ""}`);
+  }
+
+  // Render a whole conversation: its `ready` carries the full history.
+  function renderHistory(messages) {
+    seen.clear();
+    log.replaceChildren();
+    if (config.greeting) log.append(bubble("bot", config.greeting, { local: "greeting" })); // never sent to the server
+    for (const m of messages) renderMessage(m, false);
+    for (const item of pending.values()) log.append(item.node); // typed but not yet stored
+    scrollDown();
+  }
+
+  // --- sending ---
+  function send(text, payload = null) {
+    text = String(text ?? "").trim();
+    if (!text) return;
+    const clientId = newId();
+    const item = { clientId, text, payload, node: bubble("customer", text, { clientId }), status: "new" };
+    pending.set(clientId, item);
+    disableAllChips();
+    transmit(item); // sets the receipt before the bubble is measured for scrolling
+    append(item.node, true);
+    if (!started) start();
+  }
+  // Resending reuses the client_id, so the server stores a message at most once.
+  function transmit(item) {
+    if (ws && ready && ws.readyState === WebSocket.OPEN) {
+      const frame = { type: "message", text: item.text, client_id: item.clientId };
+      if (item.payload) frame.payload = item.payload;
+      ws.send(JSON.stringify(frame));
+      setStatus(item, "sending");
+    } else setStatus(item, "queued");
+  }
+  function submitInput() {
+    if (!input.value.trim()) return;
+    send(input.value);
+    input.value = "";
+    input.dispatchEvent(new Event("input"));
+  }
+
+  // --- connection ---
+  function start() { started = true; connect(); }
+
+  async function createConversation() {
+    const res = await fetch(`${config.server}/api/conversations`, { method: "POST", headers: { Accept: "application/json" } });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const body = await res.json();
+    if (!body || typeof body.token !== "string") throw new Error("no token in the response");
+    local.set(TOKEN_KEY, body.token);
+    return body.token;
+  }
+
+  function connect() {
+    clearTimeout(retryTimer);
+    if (ws || connecting) return;
+    connecting = true;
+    const gen = generation;
+    if (conn !== "reconnecting") setConn("connecting");
+    const token = local.get(TOKEN_KEY);
+    (token ? Promise.resolve(token) : createConversation()).then(
+      (t) => { if (gen === generation) { connecting = false; openSocket(t); } },
+      () => { if (gen === generation) { connecting = false; setConn("reconnecting"); reconnectLater(); } });
+  }
+
+  function openSocket(token) {
+    const socket = new WebSocket(`${wsBase}/ws/chat?token=${encodeURIComponent(token)}`);
+    ws = socket;
+    socket.onmessage = (e) => { if (ws === socket) onFrame(e.data); };
+    socket.onclose = (e) => {
+      if (ws !== socket) return; // closed on purpose (reset)
+      ws = null; ready = false;
+      clearInterval(pingTimer);
+      showTyping("bot", false);
+      if (e.code === 4401) { // the token is unknown: start a new conversation
+        local.drop(TOKEN_KEY);
+        setConn("connecting");
+        reconnectLater();
+      } else if (e.code === 4403) {
+        setConn("offline");
+        notice("This site isn't allowed to use the chat.");
+      } else {
+        setConn("reconnecting");
+        for (const item of pending.values()) if (item.status === "sending") setStatus(item, "queued");
+        reconnectLater();
+      }
+    };
+  }
+
+  function reconnectLater() {
+    clearTimeout(retryTimer);
+    const delay = Math.min(10000, 500 * 2 ** attempt) * (0.8 + Math.random() * 0.4);
+    attempt += 1;
+    retryTimer = setTimeout(connect, delay);
+  }
+
+  function onFrame(data) {
+    let f;
+    try { f = JSON.parse(data); } catch { return; }
+    if (!f || typeof f !== "object") return;
+    switch (f.type) {
+      case "ready": {
+        const history = Array.isArray(f.messages) ? f.messages : [];
+        ready = true;
+        attempt = 0;
+        owner = f.owner || "bot";
+        setConn("ready");
+        // a reconnect to the same conversation only adds what was missed; a new one starts over
+        if (f.conversation_id !== conversationId) renderHistory(history);
+        else for (const m of history) renderMessage(m, false);
+        conversationId = f.conversation_id;
+        for (const item of pending.values()) if (item.status !== "failed") transmit(item);
+        clearInterval(pingTimer);
+        pingTimer = setInterval(() => { if (ws && ready) ws.send('{"type":"ping"}'); }, 25000);
+        break;
+      }
+      case "message": renderMessage(f.message, true); break;
+      case "typing": showTyping(f.sender, Boolean(f.on)); break;
+      case "owner":
+        if (typeof f.owner !== "string" || (f.owner === owner && !(f.agent_name && f.agent_name !== agentName))) break;
+        owner = f.owner;
+        if (f.agent_name) agentName = String(f.agent_name);
+        if (OWNER_LINES[owner]) systemLine(OWNER_LINES[owner](owner === "assigned" ? agentName : null));
+        refreshStatus();
+        break;
+      case "error": {
+        if (f.code === "invalid_token") break; // the close (4401) that follows starts over
+        const item = f.client_id && pending.get(f.client_id);
+        if (item) setStatus(item, "failed", typeof f.message === "string" ? f.message : "");
+        else notice(typeof f.message === "string" && f.message ? f.message : "Something went wrong.");
+        break;
+      }
+      default: // pong and anything newer than this widget
+    }
+  }
+
+  window.addEventListener("online", () => {
+    if (started && !ws && !connecting) { attempt = 0; connect(); }
+  });
+
+  // --- public API ---
+  function setOpen(flag) {
+    if (flag === isOpen) return;
+    const hadFocus = panel.contains(document.activeElement);
+    isOpen = flag;
+    panel.hidden = !flag;
+    root.classList.toggle("baton-is-open", flag);
+    launcher.setAttribute("aria-expanded", String(flag));
+    launcherIcon.innerHTML = ICONS[flag ? "down" : "chat"];
+    if (flag) unread = 0;
+    refreshBadge();
+    if (!flag) { session.drop(OPEN_KEY); if (hadFocus) launcher.focus(); return; }
+    session.set(OPEN_KEY, "1"); // stays open across page navigations within the tab
+    if (!started) start();
+    requestAnimationFrame(() => { scrollDown(); input.focus({ preventScroll: true }); });
+  }
+  const open = () => setOpen(true);
+  const close = () => setOpen(false);
+  function reset() {
+    generation += 1; // ignore whatever the old connection still delivers
+    const old = ws;
+    ws = null; ready = false; connecting = false; attempt = 0;
+    clearTimeout(retryTimer); clearInterval(pingTimer);
+    if (old) old.close(1000);
+    local.drop(TOKEN_KEY);
+    pending.clear();
+    owner = "bot"; agentName = null; unread = 0; conversationId = null;
+    refreshBadge();
+    showTyping("bot", false);
+    renderHistory([]);
+    start();
+  }
+
+  function mount() {
+    document.head.append(el("style", { id: "baton-style", text: CSS_TEXT }));
+    document.body.append(root);
+    // readable text on the accent colour, and an accent that is readable as text on white
+    const probe = el("span", { style: `color:${config.color}` });
+    root.append(probe);
+    const [r, g, b] = (getComputedStyle(probe).color.match(/\d+(\.\d+)?/g) || [79, 70, 229]).map(Number);
+    probe.remove();
+    const lum = (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+    root.style.setProperty("--bt-on-accent", lum > 0.6 ? "#111827" : "#ffffff");
+    root.style.setProperty("--bt-ink", lum > 0.55 ? "#1f2937" : config.color);
+    refreshBadge();
+    renderHistory([]);
+    if (local.get(TOKEN_KEY)) start(); // a conversation survives a reload: history arrives in `ready`
+    if (config.open || session.get(OPEN_KEY)) open();
+  }
+
+  window.BatonChat = Object.assign(host, { open, close, reset, send, __loaded: true });
+  if (document.body) mount();
+  else document.addEventListener("DOMContentLoaded", mount);
+})();

@@ -1,0 +1,19 @@
+"""``python -m gateway``: serve the gateway with uvicorn on BATON_HOST:BATON_PORT."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from gateway.app import create_app
+from gateway.logging import configure_logging
+from gateway.settings import load_settings
+
+
+def main() -> None:
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""The gateway process: web chat, the REST APIs, health; later the agent console."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Literal
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from typing_extensions import TypedDict  # pydantic needs it on Python 3.11
+
+import connectors.webchat
+from gateway import desk_socket, handoff_api
+from gateway.bus import create_bus
+from gateway.errors import install_error_handlers
+from gateway.rasa import RasaClient
+from gateway.router import ConversationRouter
+from gateway.services import Services, ServicesDep
+from gateway.settings import GatewaySettings, load_settings
+from handoff.agents import AgentDirectory
+from handoff.database import create_engine, migrate
+from handoff.desk import HandoffDesk
+from handoff.hours import parse_hours
+from handoff.store import ConversationStore
+
+log = logging.getLogger(__name__)
+
+
+class Health(TypedDict):
+    status: Literal["ok", "degraded"]
+    database: Literal["ok", "unavailable"]
+    rasa: Literal["ok", "unavailable"]
+
+
+def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+    """Build the gateway; nothing connects until the app starts."""
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.migrate_on_start:
+            await asyncio.to_thread(migrate, settings.database_url)
+        engine = create_engine(settings.database_url)
+        bus = create_bus(settings.redis_url)
+        await bus.start()
+        rasa = RasaClient(str(settings.rasa_url), settings.rasa_timeout_seconds)
+        store = ConversationStore(engine)
+        desk = HandoffDesk(store.sessions, settings.handoff)
+        router = ConversationRouter(
+            store,
+            desk,
+            rasa,
+            bus,
+            max_message_chars=settings.max_message_chars,
+            hours=parse_hours(settings.handoff.hours, settings.handoff.timezone),
+        )
+        app.state.services = Services(
+            settings, store, desk, AgentDirectory(store.sessions), rasa, bus, router
+        )
+        app.state.engine = engine
+        log.info("gateway ready (database %s)", engine.url.render_as_string(hide_password=True))
+        try:
+            yield
+        finally:
+            await rasa.close()
+            await bus.close()
+            await engine.dispose()
+
+    app = FastAPI(title="Baton gateway", version="0.1.0", lifespan=lifespan)
+    install_error_handlers(app)
+    # the widget is embedded on shop sites: they call the web chat API across origins
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.webchat_allowed_origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "Content-Type"],
+    )
+    app.include_router(connectors.webchat.create_router())
+    app.include_router(handoff_api.create_router())
+    app.include_router(desk_socket.create_router())
+
+    @app.get("/health", tags=["operations"], response_model=None)
+    async def health(services: ServicesDep) -> Health | JSONResponse:
+        try:
+            async with app.state.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            database: Literal["ok", "unavailable"] = "ok"
+        except Exception:
+            log.exception("database health check failed")
+            database = "unavailable"
+        rasa: Literal["ok", "unavailable"] = (
+            "ok" if await services.rasa.healthy() else "unavailable"
+        )
+        body: Health = {
+            "status": "ok" if database == "ok" and rasa == "ok" else "degraded",
+            "database": database,
+            "rasa": rasa,
+        }
+        # the gateway serves (and stores messages) without Rasa; without its database it cannot
+        return body if database == "ok" else JSONResponse(dict(body), status_code=503)
+
+    return app

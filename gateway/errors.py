@@ -1,0 +1,107 @@
+"""Errors the gateway turns into HTTP responses and websocket error frames, in one place."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from gateway import texts
+from handoff.errors import (
+    AgentAtCapacity,
+    AgentNotFound,
+    ClaimConflict,
+    ConversationNotFound,
+    HandoffError,
+    IllegalTransition,
+    NotOwner,
+    QueueNotFound,
+)
+
+# each handoff error: (HTTP status, stable code)
+_HANDOFF_ERRORS: dict[type[HandoffError], tuple[int, str]] = {
+    ConversationNotFound: (404, "conversation_not_found"),
+    AgentNotFound: (404, "agent_not_found"),
+    QueueNotFound: (404, "queue_not_found"),
+    NotOwner: (403, "not_owner"),
+    ClaimConflict: (409, "claim_conflict"),
+    AgentAtCapacity: (409, "agent_at_capacity"),
+    IllegalTransition: (409, "illegal_transition"),
+}
+
+
+class GatewayError(Exception):
+    """An error with a stable code for clients, an HTTP status and a human message."""
+
+    status: int = 400
+    code: str = "bad_request"
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or texts.ERRORS.get(self.code, self.code))
+        self.message = message or texts.ERRORS.get(self.code, self.code)
+
+
+class MessageEmpty(GatewayError):
+    status, code = 422, "message_empty"
+
+
+class MessageTooLong(GatewayError):
+    status, code = 413, "message_too_long"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(texts.ERRORS["message_too_long"].format(limit=limit))
+        self.limit = limit
+
+
+class InvalidToken(GatewayError):
+    status, code = 401, "invalid_token"
+
+
+class InvalidJson(GatewayError):
+    status, code = 400, "invalid_json"
+
+
+class InvalidFrame(GatewayError):
+    status, code = 422, "invalid_frame"
+
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+
+
+def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
+    return {"error": {"code": code, "message": message}}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map every domain error to one status code and one JSON body shape."""
+
+    @app.exception_handler(GatewayError)
+    async def _gateway_error(_: Request, exc: GatewayError) -> JSONResponse:
+        return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status)
+
+    @app.exception_handler(HandoffError)
+    async def _handoff(_: Request, exc: HandoffError) -> JSONResponse:
+        status, code = _HANDOFF_ERRORS.get(type(exc), (400, "handoff_error"))
+        return JSONResponse(error_body(code, str(exc)), status_code=status)
+
+    @app.exception_handler(HTTPException)
+    async def _http(_: Request, exc: HTTPException) -> JSONResponse:
+        # FastAPI answers an undecodable body (e.g. invalid UTF-8) with a bare 400
+        if exc.status_code == 400 and "parsing the body" in str(exc.detail):
+            return JSONResponse(error_body("invalid_json", texts.ERRORS["invalid_json"]), 400)
+        code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
+        return JSONResponse(
+            error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return JSONResponse(error_body("invalid_json", texts.ERRORS["invalid_json"]), 400)
+        detail = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'body'}: {e.get('msg')}"
+            for e in errors
+        )
+        return JSONResponse(error_body("invalid_request", detail), status_code=422)

@@ -1,0 +1,280 @@
+"""The handoff HTTP API the agent console uses: queues, claim, reply, transfer, resolve, hand back.
+
+Agents authenticate with their API token (``baton agent add`` prints it); every action is
+taken as that agent, so "reply by an agent who does not own the conversation" is refused.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Response
+from pydantic import BaseModel, Field, model_validator
+from typing_extensions import TypedDict  # pydantic needs it on Python 3.11
+
+from connectors.webchat.tokens import bearer
+from gateway.errors import InvalidToken
+from gateway.services import ServicesDep
+from handoff.desk import Moved
+from handoff.packet import Packet
+from handoff.records import Agent, Conversation, Identity, Presence, Waiting
+from handoff.wire import MessageOut, message_out
+
+
+class AgentOut(TypedDict):
+    id: str
+    name: str
+    skills: list[str]  # queues served
+    capacity: int
+    presence: str  # "available" | "busy" | "away"
+    load: int  # conversations assigned now
+
+
+class ConversationOut(TypedDict):
+    id: str
+    channel: str
+    owner: str  # "bot" | "queued" | "assigned" | "resolved"
+    queue: str | None
+    priority: int
+    agent_id: str | None
+    reason: str | None
+    identity: Identity  # what the bot and agents learned of the customer
+    queued_at: str | None
+
+
+class WaitingOut(TypedDict):
+    conversation_id: str
+    queue: str
+    priority: int
+    queued_at: str
+    waiting_seconds: float
+    reason: str | None
+    channel: str
+    position: int
+
+
+class QueueOut(TypedDict):
+    name: str
+    title: str
+    waiting: list[WaitingOut]
+
+
+class ConversationDetail(TypedDict):
+    conversation: ConversationOut
+    packet: Packet | None  # what the bot handed over (None if it never handed off)
+    transcript: list[MessageOut]
+
+
+class EventOut(TypedDict):
+    seq: int
+    conversation_id: str
+    type: str
+    data: dict[str, Any]
+    created_at: str
+
+
+class PresenceIn(BaseModel):
+    presence: Presence
+
+
+class ReplyIn(BaseModel):
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class TransferIn(BaseModel):
+    to_agent: str | None = None
+    to_queue: str | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> TransferIn:
+        if (self.to_agent is None) == (self.to_queue is None):
+            raise ValueError("give exactly one of to_agent or to_queue")
+        return self
+
+
+class ResolveIn(BaseModel):
+    note: str | None = Field(default=None, max_length=4000)
+
+
+def agent_out(agent: Agent) -> AgentOut:
+    return {
+        "id": agent.id,
+        "name": agent.name,
+        "skills": agent.skills,
+        "capacity": agent.capacity,
+        "presence": agent.presence.value,
+        "load": agent.load,
+    }
+
+
+def conversation_out(conversation: Conversation) -> ConversationOut:
+    return {
+        "id": conversation.id,
+        "channel": conversation.channel,
+        "owner": conversation.owner.value,
+        "queue": conversation.queue,
+        "priority": conversation.priority,
+        "agent_id": conversation.agent_id,
+        "reason": conversation.handoff_reason,
+        "identity": conversation.identity,
+        "queued_at": conversation.queued_at.isoformat() if conversation.queued_at else None,
+    }
+
+
+def waiting_out(waiting: Waiting, now: float) -> WaitingOut:
+    return {
+        "conversation_id": waiting.conversation_id,
+        "queue": waiting.queue,
+        "priority": waiting.priority,
+        "queued_at": waiting.queued_at.isoformat(),
+        "waiting_seconds": round(now - waiting.queued_at.timestamp(), 1),
+        "reason": waiting.reason,
+        "channel": waiting.channel,
+        "position": waiting.position,
+    }
+
+
+async def current_agent(
+    services: ServicesDep, authorization: Annotated[str | None, Header()] = None
+) -> Agent:
+    token = bearer(authorization)
+    agent = await services.agents.by_token(token) if token else None
+    if agent is None:
+        raise InvalidToken("The agent token is missing or unknown.")
+    return agent
+
+
+CurrentAgent = Annotated[Agent, Depends(current_agent)]
+
+
+def create_router() -> APIRouter:
+    router = APIRouter(prefix="/api/handoff", tags=["handoff"])
+
+    async def published(services: ServicesDep, moved: Moved) -> ConversationOut:
+        await services.router.publish(moved.events)
+        return conversation_out(moved.conversation)
+
+    @router.get("/me")
+    async def me(agent: CurrentAgent) -> AgentOut:
+        return agent_out(agent)
+
+    @router.put("/me/presence")
+    async def set_presence(
+        body: PresenceIn, agent: CurrentAgent, services: ServicesDep
+    ) -> AgentOut:
+        updated, event = await services.agents.set_presence(agent.id, body.presence)
+        await services.router.publish([event])
+        if updated.presence is Presence.AVAILABLE:
+            await services.router.publish_moves(await services.desk.push())
+            updated = await services.agents.get(agent.id)
+        return agent_out(updated)
+
+    @router.get("/agents")
+    async def agents(_: CurrentAgent, services: ServicesDep) -> list[AgentOut]:
+        return [agent_out(a) for a in await services.agents.all()]
+
+    @router.get("/queues")
+    async def queues(_: CurrentAgent, services: ServicesDep) -> list[QueueOut]:
+        now = time.time()
+        waiting = await services.desk.waiting()
+        return [
+            {
+                "name": name,
+                "title": title,
+                "waiting": [waiting_out(w, now) for w in waiting if w.queue == name],
+            }
+            for name, title in await services.desk.queue_names()
+        ]
+
+    @router.post("/pick", response_model=None)
+    async def pick(agent: CurrentAgent, services: ServicesDep) -> ConversationOut | Response:
+        moved = await services.desk.pick_next(agent.id)
+        if moved is None:
+            return Response(status_code=204)
+        return await published(services, moved)
+
+    @router.get("/conversations/{conversation_id}")
+    async def conversation(
+        conversation_id: str, _: CurrentAgent, services: ServicesDep
+    ) -> ConversationDetail:
+        current = await services.store.get_conversation(conversation_id)
+        return {
+            "conversation": conversation_out(current),
+            "packet": await services.desk.packet(conversation_id),
+            "transcript": [
+                message_out(m) for m in await services.store.transcript(conversation_id)
+            ],
+        }
+
+    @router.post("/conversations/{conversation_id}/claim")
+    async def claim(
+        conversation_id: str, agent: CurrentAgent, services: ServicesDep
+    ) -> ConversationOut:
+        return await published(services, await services.desk.claim(conversation_id, agent.id))
+
+    @router.post("/conversations/{conversation_id}/messages")
+    async def reply(
+        conversation_id: str, body: ReplyIn, agent: CurrentAgent, services: ServicesDep
+    ) -> MessageOut:
+        stored = await services.desk.reply(conversation_id, agent.id, body.text)
+        await services.router.publish([stored.event])
+        return message_out(stored.message)
+
+    @router.post("/conversations/{conversation_id}/transfer")
+    async def transfer(
+        conversation_id: str, body: TransferIn, agent: CurrentAgent, services: ServicesDep
+    ) -> ConversationOut:
+        if body.to_agent is not None:
+            moved = await services.desk.transfer_to_agent(conversation_id, agent.id, body.to_agent)
+        else:
+            queue = body.to_queue or ""  # TransferIn guarantees one of the two
+            moved = await services.desk.transfer_to_queue(conversation_id, agent.id, queue)
+        result = await published(services, moved)
+        await services.router.publish_moves(await services.desk.push())
+        return result
+
+    @router.post("/conversations/{conversation_id}/resolve")
+    async def resolve(
+        conversation_id: str, body: ResolveIn, agent: CurrentAgent, services: ServicesDep
+    ) -> ConversationOut:
+        result = await published(
+            services, await services.desk.resolve(conversation_id, agent.id, body.note)
+        )
+        await services.router.publish_moves(await services.desk.push())
+        return result
+
+    @router.post("/conversations/{conversation_id}/hand-back")
+    async def hand_back(
+        conversation_id: str, agent: CurrentAgent, services: ServicesDep
+    ) -> ConversationOut:
+        moved = await services.desk.hand_back(conversation_id, agent.id)
+        result = await published(services, moved)
+        await services.router.resume_bot(moved.conversation)
+        await services.router.publish_moves(await services.desk.push())
+        return result
+
+    @router.get("/events")
+    async def events(
+        _: CurrentAgent,
+        services: ServicesDep,
+        after: Annotated[int, Query(ge=0)] = 0,
+        conversation_id: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+    ) -> list[EventOut]:
+        """Catch up after a reconnect: every logged event numbered above ``after``."""
+        found = await services.store.events.since(
+            after, conversation_id=conversation_id, limit=limit
+        )
+        return [
+            {
+                "seq": e.seq,
+                "conversation_id": e.conversation_id,
+                "type": e.type,
+                "data": e.data,
+                "created_at": e.created_at.isoformat(),
+            }
+            for e in found
+        ]
+
+    return router

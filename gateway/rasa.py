@@ -1,0 +1,149 @@
+"""The gateway's client of the Rasa server: one customer turn in, the bot's replies and NLU out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from handoff.records import Button, Entity, Nlu
+
+
+class RasaUnavailable(Exception):
+    """Rasa did not answer (down, restarting, timed out or failing)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BotReply:
+    """One message the bot sends; ``custom`` carries control payloads such as a handoff."""
+
+    text: str = ""
+    buttons: list[Button] = field(default_factory=list)
+    image: str | None = None
+    custom: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BotTurn:
+    replies: list[BotReply]
+    nlu: Nlu | None
+    # the form the bot is running after this turn (e.g. "identity_form"), when known
+    active_loop: str | None = None
+
+
+def parse_replies(items: list[dict[str, Any]]) -> list[BotReply]:
+    """Turn Rasa's REST channel output into replies (pure, no I/O)."""
+    replies = []
+    for item in items:
+        buttons: list[Button] = [
+            {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
+            for b in item.get("buttons") or ()
+        ]
+        custom = item.get("custom")
+        replies.append(
+            BotReply(
+                text=str(item.get("text") or ""),
+                buttons=buttons,
+                image=item.get("image"),
+                custom=custom if isinstance(custom, dict) else None,
+            )
+        )
+    return replies
+
+
+def parse_latest_message(tracker: dict[str, Any]) -> Nlu | None:
+    """The NLU result of the tracker's latest user message (pure, no I/O)."""
+    latest = tracker.get("latest_message") or {}
+    intent = latest.get("intent") or {}
+    if not intent.get("name"):
+        return None
+    entities: list[Entity] = []
+    for e in latest.get("entities") or ():
+        entity: Entity = {"entity": e.get("entity"), "value": e.get("value")}
+        for key in ("start", "end", "extractor"):
+            if key in e:
+                entity[key] = e[key]  # type: ignore[literal-required]
+        entities.append(entity)
+    confidence = intent.get("confidence")
+    return Nlu(
+        intent=intent["name"],
+        confidence=float(confidence) if confidence is not None else None,
+        entities=entities,
+    )
+
+
+def active_loop(tracker: dict[str, Any]) -> str | None:
+    """The name of the form the tracker is running, or None (pure, no I/O)."""
+    loop = tracker.get("active_loop") or {}
+    name = loop.get("name") if isinstance(loop, dict) else None
+    return str(name) if name else None
+
+
+class RasaClient:
+    """Talks to ``rasa run --enable-api`` over its REST channel and HTTP API."""
+
+    def __init__(
+        self, base_url: str, timeout: float, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
+
+    async def send(self, conversation_id: str, message: str) -> BotTurn:
+        """Deliver one customer message and return the bot's replies and understanding."""
+        try:
+            response = await self._http.post(
+                "/webhooks/rest/webhook", json={"sender": conversation_id, "message": message}
+            )
+            response.raise_for_status()
+            replies = parse_replies(response.json())
+        except (httpx.HTTPError, ValueError) as exc:
+            raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
+        # The replies are already produced; a failure to read the NLU trail loses only the trail.
+        try:
+            response = await self._http.get(
+                f"/conversations/{conversation_id}/tracker", params={"include_events": "NONE"}
+            )
+            response.raise_for_status()
+            tracker = response.json()
+        except (httpx.HTTPError, ValueError):
+            return BotTurn(replies=replies, nlu=None)
+        return BotTurn(
+            replies=replies, nlu=parse_latest_message(tracker), active_loop=active_loop(tracker)
+        )
+
+    async def trigger_intent(
+        self, conversation_id: str, intent: str, entities: dict[str, str]
+    ) -> BotTurn:
+        """Make the bot act as if the customer expressed ``intent`` (e.g. a handoff trigger)."""
+        try:
+            response = await self._http.post(
+                f"/conversations/{conversation_id}/trigger_intent",
+                json={"name": intent, "entities": entities},
+            )
+            response.raise_for_status()
+            replies = parse_replies(response.json().get("messages") or [])
+        except (httpx.HTTPError, ValueError, AttributeError) as exc:
+            raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
+        return BotTurn(replies=replies, nlu=None)
+
+    async def resume(self, conversation_id: str) -> None:
+        """Append ConversationResumed: the bot answers again, with the slots it had."""
+        try:
+            response = await self._http.post(
+                f"/conversations/{conversation_id}/tracker/events",
+                params={"include_events": "NONE"},
+                json=[{"event": "resume"}],
+            )
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
+
+    async def healthy(self) -> bool:
+        try:
+            response = await self._http.get("/status", timeout=2.0)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
+
+    async def close(self) -> None:
+        await self._http.aclose()

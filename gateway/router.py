@@ -1,0 +1,296 @@
+"""The conversation router: the one place that decides whether a message goes to the bot.
+
+Every channel hands its inbound messages here. A message is stored before anything else
+happens, so nothing is lost whatever fails later; only a bot-owned conversation reaches
+Rasa; replies, ownership changes and their events are stored and then published.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from connectors.base import Inbound
+from gateway import texts
+from gateway.bus import DESK_TOPIC, EventBus
+from gateway.errors import MessageEmpty, MessageTooLong
+from gateway.logging import conversation_context
+from gateway.rasa import BotReply, BotTurn, RasaClient, RasaUnavailable
+from gateway.wire import typing_event
+from handoff.desk import HandoffDesk, Moved
+from handoff.errors import IllegalTransition
+from handoff.events import Event
+from handoff.hours import BusinessHours
+from handoff.models import utcnow
+from handoff.ownership import Owner
+from handoff.records import Conversation, Message, Sender, as_identity
+from handoff.sentiment import sentiment
+from handoff.store import ConversationStore
+from handoff.triggers import evaluate
+
+log = logging.getLogger(__name__)
+
+RASA_UNAVAILABLE = "rasa_unavailable"
+# A trigger makes the bot act as if the customer asked for a person, with the reason as the
+# `handoff_reason` entity: the bot's own rules then gather identity and hand off.
+HANDOFF_TRIGGER_INTENT = "request_human"
+IDENTITY_FORM = "identity_form"
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    message: Message
+    replies: list[Message] = field(default_factory=list)
+    duplicate: bool = False
+
+
+class _KeyedLocks:
+    """One lock per conversation so its messages reach the bot in order, one at a time."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
+class ConversationRouter:
+    def __init__(
+        self,
+        store: ConversationStore,
+        desk: HandoffDesk,
+        rasa: RasaClient,
+        bus: EventBus,
+        *,
+        max_message_chars: int,
+        hours: BusinessHours | None = None,
+    ) -> None:
+        self._store = store
+        self._desk = desk
+        self._rasa = rasa
+        self._bus = bus
+        self._max_chars = max_message_chars
+        self._hours = hours
+        self._locks = _KeyedLocks()
+
+    def check(self, text: str) -> str:
+        """Validate a customer text; returns it stripped or raises a gateway error."""
+        stripped = text.strip()
+        if not stripped:
+            raise MessageEmpty()
+        if len(stripped) > self._max_chars:
+            raise MessageTooLong(self._max_chars)
+        return stripped
+
+    async def publish(self, events: Iterable[Event | None]) -> None:
+        """Send logged events to the conversation's sockets and to the desk (consoles)."""
+        for event in events:
+            if event is None:
+                continue
+            frame = event.wire()
+            if event.conversation_id:
+                await self._bus.publish(event.conversation_id, frame)
+            await self._bus.publish(DESK_TOPIC, frame)
+
+    async def handle(self, inbound: Inbound) -> Delivery:
+        text = self.check(inbound.text)
+        with conversation_context(inbound.conversation_id):
+            async with self._locks.hold(inbound.conversation_id):
+                return await self._handle(inbound, text)
+
+    async def _handle(self, inbound: Inbound, text: str) -> Delivery:
+        conversation = await self._store.get_conversation(inbound.conversation_id)
+        meta: dict[str, Any] = {"sentiment": sentiment(text)}
+        if inbound.payload:
+            meta["payload"] = inbound.payload
+        stored = await self._store.add_message(
+            conversation.id,
+            channel=inbound.channel,
+            sender=Sender.CUSTOMER,
+            text=text,
+            client_id=inbound.client_id,
+            meta=meta,
+        )
+        message = stored.message
+        if stored.created:
+            log.info("customer message %s stored", message.id)
+            await self.publish([stored.event])
+        else:
+            replies = await self._store.replies_to(message.id)
+            if _bot_answered(message, replies):
+                log.info("redelivery of message %s ignored", message.id)
+                return Delivery(message, replies, duplicate=True)
+            log.info("redelivery of message %s: the bot had not answered, retrying", message.id)
+        if conversation.owner is Owner.RESOLVED:
+            moved = await self._desk.reopen(conversation.id)
+            await self.publish(moved.events)
+            conversation = moved.conversation
+        if conversation.owner is not Owner.BOT:
+            # A human owns (or is about to own) this conversation: the bot stays silent.
+            return Delivery(message, [], duplicate=not stored.created)
+        replies = await self._ask_bot(conversation, message, inbound.payload or text)
+        return Delivery(message, replies, duplicate=not stored.created)
+
+    async def _ask_bot(
+        self, conversation: Conversation, message: Message, text: str
+    ) -> list[Message]:
+        """Send one message to Rasa; typing shows until every reply has been published."""
+        await self._bus.publish(conversation.id, typing_event(Sender.BOT, on=True))
+        try:
+            replies, escalating = await self._bot_turn(conversation, message, text)
+            if (
+                not escalating
+                and (await self._store.get_conversation(conversation.id)).owner is Owner.BOT
+            ):
+                replies += await self._check_triggers(conversation, message)
+            return replies
+        finally:
+            await self._bus.publish(conversation.id, typing_event(Sender.BOT, on=False))
+
+    async def _bot_turn(
+        self, conversation: Conversation, message: Message, text: str
+    ) -> tuple[list[Message], bool]:
+        """The bot's replies, and whether the bot is already on its way to a person."""
+        try:
+            turn = await self._rasa.send(conversation.id, text)
+        except RasaUnavailable as exc:
+            log.warning("Rasa unavailable: %s", exc)
+            notice = BotReply(text=texts.RASA_UNAVAILABLE)
+            error = await self._reply(conversation, message, notice, {"error": RASA_UNAVAILABLE})
+            return [error], False
+        if turn.nlu is not None:
+            await self.publish([await self._store.set_nlu(message, turn.nlu)])
+        # gathering identity before a handoff, or handing off right now
+        escalating = turn.active_loop == IDENTITY_FORM or any(
+            r.custom and "handoff" in r.custom for r in turn.replies
+        )
+        return await self._apply(conversation, message, turn), escalating
+
+    async def _apply(
+        self, conversation: Conversation, message: Message, turn: BotTurn
+    ) -> list[Message]:
+        """Store and publish the bot's replies; carry out its control messages."""
+        replies = []
+        for reply in turn.replies:
+            if reply.custom and isinstance(reply.custom.get("handoff"), dict):
+                replies += await self._hand_off(conversation, message, reply.custom["handoff"])
+                continue
+            if reply.text or reply.buttons or reply.image:
+                meta: dict[str, Any] = {}
+                if reply.image:
+                    meta["image"] = reply.image
+                if reply.custom and isinstance(reply.custom.get("article"), dict):
+                    meta["article"] = reply.custom["article"]
+                replies.append(await self._reply(conversation, message, reply, meta or None))
+        return replies
+
+    async def _check_triggers(self, conversation: Conversation, message: Message) -> list[Message]:
+        """Escalate on the NLU trail / sentiment; Rasa then gathers identity and hands off."""
+        turns = await self._bot_stretch(conversation.id)
+        if any(m.meta.get("trigger") for m in turns):
+            return []  # already escalating: the bot is gathering identity
+        reason = evaluate(turns, self._desk.settings)
+        if reason is None:
+            return []
+        log.info("handoff trigger: %s", reason)
+        await self._store.annotate(message, {"trigger": reason})
+        try:
+            turn = await self._rasa.trigger_intent(
+                conversation.id, HANDOFF_TRIGGER_INTENT, {"handoff_reason": reason}
+            )
+        except RasaUnavailable:
+            # the bot cannot ask for identity now; hand off with what is known
+            return await self._hand_off(conversation, message, {"reason": reason})
+        return await self._apply(conversation, message, turn)
+
+    async def _bot_stretch(self, conversation_id: str) -> list[Message]:
+        """Customer messages since the bot last took the conversation."""
+        messages = await self._store.transcript(conversation_id)
+        start = 0
+        for index, m in enumerate(messages):
+            if m.sender is Sender.AGENT or m.meta.get("notice") == "handed_back":
+                start = index + 1
+        return [m for m in messages[start:] if m.sender is Sender.CUSTOMER]
+
+    async def _reply(
+        self, conversation: Conversation, to: Message, reply: BotReply, meta: dict[str, Any] | None
+    ) -> Message:
+        stored = await self._store.add_message(
+            conversation.id,
+            channel=conversation.channel,
+            sender=Sender.BOT,
+            text=reply.text,
+            buttons=reply.buttons,
+            reply_to_id=to.id,
+            meta=meta,
+        )
+        await self.publish([stored.event])
+        return stored.message
+
+    async def _hand_off(
+        self, conversation: Conversation, message: Message, request: dict[str, Any]
+    ) -> list[Message]:
+        reason = str(request.get("reason") or "unspecified")
+        identity = as_identity(request.get("identity"))
+        try:
+            handoff = await self._desk.request_handoff(
+                conversation.id, reason=reason, identity=identity
+            )
+        except IllegalTransition as exc:
+            log.info("handoff request ignored: %s", exc)
+            return []
+        log.info("handed off to queue %s (reason: %s)", handoff.conversation.queue, reason)
+        await self.publish(handoff.events)
+        if self._hours is not None and not self._hours.open_at(utcnow()):
+            text = texts.HANDOFF_OFFLINE.format(hours=self._hours.text)
+        elif handoff.position <= 1:
+            text = texts.HANDOFF_NEXT.format(wait=texts.wait_phrase(handoff.estimated_wait_seconds))
+        else:
+            text = texts.HANDOFF_QUEUED.format(
+                position=handoff.position, wait=texts.wait_phrase(handoff.estimated_wait_seconds)
+            )
+        notice = await self._reply(conversation, message, BotReply(text=text), {"notice": "queued"})
+        await self.publish_moves(await self._desk.push())
+        return [notice]
+
+    async def publish_moves(self, moves: Iterable[Moved]) -> None:
+        for moved in moves:
+            await self.publish(moved.events)
+
+    async def resume_bot(self, conversation: Conversation) -> Message:
+        """After a hand back: Rasa resumes with the slots it had, and the customer is told."""
+        try:
+            await self._rasa.resume(conversation.id)
+        except RasaUnavailable as exc:
+            log.warning("could not resume the bot in Rasa: %s", exc)
+        stored = await self._store.add_message(
+            conversation.id,
+            channel=conversation.channel,
+            sender=Sender.BOT,
+            text=texts.HANDED_BACK,
+            meta={"notice": "handed_back"},
+        )
+        await self.publish([stored.event])
+        return stored.message
+
+
+def _bot_answered(message: Message, replies: list[Message]) -> bool:
+    """Whether the bot has handled a message; a redelivery is retried only if it has not."""
+    if message.nlu is not None:
+        return True
+    return any(reply.meta.get("error") != RASA_UNAVAILABLE for reply in replies)
