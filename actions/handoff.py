@@ -1,0 +1,98 @@
+"""Handing the conversation to a person: say so, tell the gateway, and fall silent."""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, ConversationPaused, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import texts
+from actions.handoff_reasons import REASON_BY_INTENT, HandoffReason
+from actions.names import EMAIL, HANDOFF_REASON, NAME, NO_ORDER_NUMBER, ORDER_NUMBER, PHONE
+from actions.parsing import first_name
+
+
+class Identity(TypedDict, total=False):
+    name: str
+    email: str
+    order_number: str
+    phone: str
+
+
+class HandoffRequest(TypedDict):
+    reason: str  # a HandoffReason value, or the trigger the gateway named
+    identity: Identity  # what the bot gathered; absent keys are unknown
+
+
+class HandoffControl(TypedDict):
+    """The control message. Rasa's REST channel delivers it as `{"custom": <this>}`."""
+
+    handoff: HandoffRequest
+
+
+def handoff_control(reason: str, identity: Identity | None = None) -> HandoffControl:
+    return {"handoff": {"reason": str(reason), "identity": identity or {}}}
+
+
+def gathered_identity(tracker: Tracker) -> Identity:
+    """The identity slots that hold a value (a declined order number is no value)."""
+    identity: Identity = {}
+    for slot in (NAME, EMAIL, ORDER_NUMBER, PHONE):
+        value = tracker.get_slot(slot)
+        if value and not (slot == ORDER_NUMBER and value == NO_ORDER_NUMBER):
+            identity[slot] = str(value)  # type: ignore[literal-required]
+    return identity
+
+
+def handoff_reason(tracker: Tracker) -> str:
+    """Why this handoff: the gateway's trigger if it named one, else the customer's intent.
+
+    The intent is the latest user intent that leads to a person, since the last handoff.
+    Answers on the way (affirm, inform, ...) are skipped; a conversation handed over before
+    (a `pause` event) bounds the search, so an old complaint does not colour a new request.
+    """
+    triggered = tracker.get_slot(HANDOFF_REASON)
+    if triggered:
+        return str(triggered)
+    for event in reversed(tracker.events):
+        if event.get("event") == "pause":
+            break
+        if event.get("event") != "user":
+            continue
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        if intent in REASON_BY_INTENT:
+            return REASON_BY_INTENT[intent]
+    return HandoffReason.CUSTOMER_REQUEST
+
+
+class ActionHandoff(Action):
+    """Tells the customer a person is taking over and hands the conversation to the humans.
+
+    Sends two messages: the text for the customer, then the control payload
+    `{"handoff": {"reason": ..., "identity": {...}}}` (a `custom` item in Rasa's REST output)
+    on which the gateway moves the conversation to the human queue. Clears the trigger's
+    reason and returns `ConversationPaused`, so Rasa predicts nothing more until the
+    conversation is resumed (a `{"event": "resume"}` posted to the tracker), then
+    `action_listen`. The identity slots stay: after a hand back nothing is asked twice.
+    """
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(text=texts.handoff_connecting(first_name(tracker.get_slot(NAME))))
+        control = handoff_control(handoff_reason(tracker), gathered_identity(tracker))
+        dispatcher.utter_message(json_message=dict(control))
+        # A paused Rasa stops without its usual action_listen. Logging one here makes the
+        # customer's first message after a resume a fresh turn that the rules understand;
+        # without it no rule matches ("after action_handoff") and the bot stays silent.
+        return [
+            SlotSet(HANDOFF_REASON, None),
+            ConversationPaused(),
+            ActionExecuted("action_listen"),
+        ]

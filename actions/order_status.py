@@ -1,0 +1,86 @@
+"""Order status: the lookup action and the small form that asks for a missing number."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import texts, validation
+from actions.names import NO_ORDER_NUMBER, ORDER_NUMBER, ORDER_NUMBER_FORM
+from actions.orders import OrderBook, OrderBookError, OrderStatus, load_order_book
+from actions.parsing import read_order_number
+from actions.validation import SlotValues
+
+logger = logging.getLogger(__name__)
+
+
+class ActionOrderStatus(Action):
+    """Tells the customer the status of the order in the `order_number` slot.
+
+    Every reply about a number names it. A known order gets its status (carrier and
+    tracking number when shipped); an unknown one gets "I couldn't find order N" and the
+    slot is cleared, so the next request asks for a number again. Without a number (the
+    slot empty or `"none"`), it says a colleague can help instead.
+    """
+
+    def __init__(self, order_book: Callable[[], OrderBook] = load_order_book) -> None:
+        self._order_book = order_book
+
+    def name(self) -> str:
+        return "action_order_status"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        value = tracker.get_slot(ORDER_NUMBER)
+        number = (
+            read_order_number(str(value)).number if value and value != NO_ORDER_NUMBER else None
+        )
+        if number is None:
+            dispatcher.utter_message(text=texts.NEED_ORDER_NUMBER, buttons=[texts.TALK_TO_PERSON])
+            return []
+        try:
+            book = await asyncio.to_thread(self._order_book)
+        except OrderBookError:
+            logger.exception("cannot read the orders file")
+            dispatcher.utter_message(text=texts.ORDERS_UNAVAILABLE, buttons=[texts.TALK_TO_PERSON])
+            return []
+        order = book.find(number)
+        if order is None:
+            dispatcher.utter_message(
+                text=texts.order_not_found(number),
+                buttons=[texts.CHECK_ANOTHER_ORDER, texts.TALK_TO_PERSON],
+            )
+            return [SlotSet(ORDER_NUMBER, None)]
+        buttons = [texts.START_A_RETURN] if order.status is OrderStatus.DELIVERED else []
+        dispatcher.utter_message(
+            text=texts.order_status(order), buttons=[*buttons, texts.TALK_TO_PERSON]
+        )
+        return [SlotSet(ORDER_NUMBER, number)] if number != value else []
+
+
+class ValidateOrderNumberForm(FormValidationAction):
+    """Validates `order_number_form`, which asks for an order number only when none is known.
+
+    Takes a 5 to 8 digit number, re-asking with the reason otherwise. If the customer has
+    none ("I don't have one"), the slot becomes `"none"` and the form ends; a `"none"` left
+    from earlier in the conversation is dropped at activation, so the number is asked again.
+    """
+
+    def name(self) -> str:
+        return f"validate_{ORDER_NUMBER_FORM}"
+
+    async def validate_order_number(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+        domain: DomainDict,
+    ) -> SlotValues:  # fmt: skip
+        return validation.validate_order_number(
+            slot_value, dispatcher, tracker, keep_earlier_decline=False
+        )

@@ -1,0 +1,88 @@
+"""Build rasa-sdk trackers as the Rasa server sends them to the action server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import ActionExecuted, SlotSet
+
+from actions.names import EMAIL, HANDOFF_REASON, NAME, ORDER_NUMBER, PHONE, REQUESTED_SLOT
+
+FORM_DOMAIN: dict[str, Any] = {
+    "forms": {
+        "identity_form": {"required_slots": ["name", "email", "order_number"]},
+        "order_number_form": {"required_slots": ["order_number"]},
+    },
+    "slots": {},
+}
+
+
+def user_event(text: str, intent: str | None = None) -> dict[str, Any]:
+    return {
+        "event": "user",
+        "text": text,
+        "parse_data": {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": []},
+    }
+
+
+def make_tracker(
+    *,
+    slots: dict[str, Any] | None = None,
+    events: list[dict[str, Any]] | None = None,
+    text: str = "",
+    intent: str | None = None,
+    active_loop: str | None = None,
+) -> Tracker:
+    """A tracker whose latest message is `text` / `intent`, with these slots and events."""
+    all_slots = {
+        NAME: None, EMAIL: None, ORDER_NUMBER: None, PHONE: None, HANDOFF_REASON: None,
+        REQUESTED_SLOT: None,
+    }  # fmt: skip
+    all_slots.update(slots or {})
+    return Tracker(
+        sender_id="customer-1",
+        slots=all_slots,
+        latest_message={
+            "text": text,
+            "intent": {"name": intent, "confidence": 0.9} if intent else {},
+            "entities": [],
+        },
+        events=events or [],
+        paused=False,
+        followup_action=None,
+        active_loop={"name": active_loop} if active_loop else {},
+        latest_action_name="action_listen",
+    )
+
+
+def form_turn(
+    form: str,
+    *,
+    requested: str | None,
+    text: str,
+    intent: str | None = "inform",
+    candidates: dict[str, Any],
+    earlier: dict[str, Any] | None = None,
+) -> Tracker:
+    """The tracker a form's validation action receives after the customer's message.
+
+    `earlier` are slot values from before the message, `candidates` the values extracted
+    from it. `requested` is the slot the form asked for (None while the form activates).
+    """
+    earlier = earlier or {}
+    events = [SlotSet(slot, value) for slot, value in earlier.items()]
+    events += [user_event(text, intent), SlotSet(REQUESTED_SLOT, requested), ActionExecuted(form)]
+    events += [SlotSet(slot, value) for slot, value in candidates.items()]
+    return make_tracker(
+        slots={**earlier, **candidates, REQUESTED_SLOT: requested},
+        events=events,
+        text=text,
+        intent=intent,
+        active_loop=form if requested else None,
+    )
+
+
+def slot_values(events: list[dict[str, Any]]) -> dict[str, Any]:
+    """The slots set by `events`, last value winning."""
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
