@@ -1,0 +1,44 @@
+# Baton — the common jobs. `make run` and `make test` set everything up on first use.
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+.DEFAULT_GOAL := run
+
+VENV := .venv
+RASA_VENV := .venv-rasa
+# pip on this machine kind warns about every unreachable extra index; keep the output readable
+QUIET_PIP := { grep -v --line-buffered -e 'is ignored: it is neither a file nor a directory' -e '^DEPRECATION:' || true; }
+PYTEST_ARGS ?=
+
+.PHONY: run test setup train bench lint clean
+
+run: setup ## start Rasa, the action server and the gateway; Ctrl-C stops them all
+	$(VENV)/bin/baton run
+
+test: setup ## set up, train the demo bot if it changed, run every test
+	$(VENV)/bin/baton train
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+setup: $(VENV)/.installed $(RASA_VENV)/.installed
+
+train: setup ## train the Rasa model if bot/ changed since the last one
+	$(VENV)/bin/baton train
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy baton gateway handoff connectors knowledge_index actions
+
+$(VENV)/.installed: pyproject.toml requirements/app.lock
+	@echo "==> app runtime ($(VENV), Python 3.11): installing (first time: about 3 minutes)"
+	@test -x $(VENV)/bin/python || "$$(scripts/find-python 3.11)" -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --upgrade pip 2>&1 | $(QUIET_PIP)
+	$(VENV)/bin/python -m pip install -c requirements/app.lock -e '.[dev]' 2>&1 | $(QUIET_PIP)
+	@touch $@
+
+$(RASA_VENV)/.installed: requirements/rasa.txt
+	@echo "==> Rasa runtime ($(RASA_VENV), Python 3.10): installing rasa 3.6.21 (first time: about 4 minutes)"
+	@test -x $(RASA_VENV)/bin/python || "$$(scripts/find-python 3.10)" -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/python -m pip install -r requirements/rasa.txt 2>&1 | $(QUIET_PIP)
+	@touch $@
+
+clean: ## remove virtual environments, models and local data
+	rm -rf $(VENV) $(RASA_VENV) bot/models bot/.rasa var

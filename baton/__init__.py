@@ -1,0 +1,1 @@
+"""Baton's command line: set-up checks, training the bot, and running the whole stack."""

@@ -1,0 +1,93 @@
+"""``baton``: run the stack, train the bot, migrate the database, manage agents."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from baton.stack import StackError, StackSettings, run
+from baton.training import TrainingFailed, ensure_model
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="baton", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run_cmd = commands.add_parser("run", help="train if needed, then start the whole stack")
+    run_cmd.add_argument("--no-train", action="store_true", help="use the existing model as is")
+    train_cmd = commands.add_parser("train", help="train the Rasa model if bot/ changed")
+    train_cmd.add_argument("--force", action="store_true", help="train even if nothing changed")
+    commands.add_parser("migrate", help="bring the database schema up to date")
+    agent_cmd = commands.add_parser("agent", help="add or list the agents who take handoffs")
+    agent_actions = agent_cmd.add_subparsers(dest="agent_command", required=True)
+    add_cmd = agent_actions.add_parser("add", help="create an agent and print its API token")
+    add_cmd.add_argument("agent_id", help="lowercase letters, digits, '.', '_' or '-'")
+    add_cmd.add_argument("--name", help="shown to customers (default: the id, capitalised)")
+    add_cmd.add_argument(
+        "--skills", default="general", help="comma-separated queues (default: general)"
+    )
+    add_cmd.add_argument("--capacity", type=int, default=3, help="conversations at once")
+    agent_actions.add_parser("list", help="agents with presence, load and skills")
+    args = parser.parse_args(argv)
+
+    try:
+        if args.command == "train":
+            ensure_model(force=args.force)
+        elif args.command == "migrate":
+            from gateway.settings import load_settings
+            from handoff.database import migrate
+
+            migrate(load_settings().database_url)
+            print("==> database schema up to date")
+        elif args.command == "agent":
+            return asyncio.run(_agent_command(args))
+        elif args.command == "run":
+            if not args.no_train:
+                ensure_model()
+            return asyncio.run(run(StackSettings()))
+    except (StackError, TrainingFailed) as exc:
+        print(f"baton: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def _agent_command(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from gateway.settings import load_settings
+    from handoff.agents import AgentDirectory
+    from handoff.database import create_engine, migrate
+    from handoff.errors import QueueNotFound
+
+    url = load_settings().database_url
+    await asyncio.to_thread(migrate, url)
+    engine = create_engine(url)
+    try:
+        directory = AgentDirectory(async_sessionmaker(engine, expire_on_commit=False))
+        if args.agent_command == "list":
+            for agent in await directory.all():
+                print(
+                    f"{agent.id:<20} {agent.name:<20} {agent.presence.value:<9} "
+                    f"{agent.load}/{agent.capacity}  {','.join(agent.skills)}"
+                )
+            return 0
+        skills = [s.strip() for s in args.skills.split(",") if s.strip()]
+        name = args.name or args.agent_id.replace(".", " ").replace("_", " ").title()
+        try:
+            agent, token = await directory.add(args.agent_id, name, skills, args.capacity)
+        except (ValueError, QueueNotFound) as exc:
+            print(f"baton: {exc}", file=sys.stderr)
+            return 2
+        except IntegrityError:
+            print(f"baton: agent {args.agent_id!r} already exists", file=sys.stderr)
+            return 2
+        print(f"==> agent {agent.id} ({agent.name}) serves {', '.join(agent.skills)}")
+        print(f"    API token (shown once): {token}")
+        return 0
+    finally:
+        await engine.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

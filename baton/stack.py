@@ -1,0 +1,268 @@
+"""Run the whole stack: Rasa, the action server and the gateway, as one supervised group.
+
+Each process starts in its own session so that stopping it reaches its children too
+(Sanic workers, uvicorn); output is prefixed with the process name and kept under var/log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from baton import paths
+from baton.training import model_path, rasa_env
+
+
+class StackSettings(BaseSettings):
+    """Ports and start-up limits of ``baton run`` (BATON_* variables)."""
+
+    model_config = SettingsConfigDict(env_prefix="BATON_", env_file=".env", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000  # gateway: web chat, APIs, console
+    rasa_port: int = 5005
+    actions_port: int = 5055
+    rasa_endpoints: str = "endpoints.yml"  # relative to bot/
+    startup_timeout_seconds: float = Field(default=240.0, gt=0)
+
+
+class StackError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessSpec:
+    name: str
+    argv: Sequence[str]
+    cwd: Path
+    env: dict[str, str]
+    health_url: str
+    port: int
+    log_file: Path
+
+
+def specs(settings: StackSettings, var: Path = paths.VAR) -> list[ProcessSpec]:
+    """The three processes, their environments and health checks; state and logs go to ``var``."""
+    host = settings.host
+    logs = var / "log"
+    base_env = dict(os.environ)
+    base_env.setdefault("BATON_DATABASE_URL", f"sqlite:///{var / 'baton.db'}")
+    rasa = rasa_env()
+    rasa.update(
+        BATON_ACTION_ENDPOINT_URL=f"http://{host}:{settings.actions_port}/webhook",
+        BATON_RASA_TRACKER_DB=str(var / "rasa-tracker.db"),
+    )
+    actions_env = base_env | {"SANIC_HOST": host, "PYTHONUNBUFFERED": "1"}
+    gateway_env = base_env | {
+        "BATON_HOST": host,
+        "BATON_PORT": str(settings.port),
+        "BATON_RASA_URL": f"http://{host}:{settings.rasa_port}",
+        "PYTHONUNBUFFERED": "1",
+    }
+    return [
+        ProcessSpec(
+            name="rasa",
+            argv=[
+                str(paths.RASA_VENV_BIN / "rasa"),
+                "run",
+                "--enable-api",
+                "--model",
+                str(model_path()),
+                "--endpoints",
+                settings.rasa_endpoints,
+                "--credentials",
+                "credentials.yml",
+                "--interface",
+                host,
+                "--port",
+                str(settings.rasa_port),
+            ],
+            cwd=paths.BOT,
+            env=rasa,
+            health_url=f"http://{host}:{settings.rasa_port}/status",
+            port=settings.rasa_port,
+            log_file=logs / "rasa.log",
+        ),
+        ProcessSpec(
+            name="actions",
+            argv=[
+                str(paths.VENV_BIN / "python"),
+                "-m",
+                "rasa_sdk",
+                "--actions",
+                "actions",
+                "--port",
+                str(settings.actions_port),
+            ],
+            cwd=paths.ROOT,
+            env=actions_env,
+            health_url=f"http://{host}:{settings.actions_port}/health",
+            port=settings.actions_port,
+            log_file=logs / "actions.log",
+        ),
+        ProcessSpec(
+            name="gateway",
+            argv=[str(paths.VENV_BIN / "python"), "-m", "gateway"],
+            cwd=paths.ROOT,
+            env=gateway_env,
+            health_url=f"http://{host}:{settings.port}/health",
+            port=settings.port,
+            log_file=logs / "gateway.log",
+        ),
+    ]
+
+
+def port_in_use(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex((host, port)) == 0
+
+
+@dataclass
+class Running:
+    spec: ProcessSpec
+    process: asyncio.subprocess.Process
+    pump: asyncio.Task[None] = field(init=False)
+
+
+async def _pump(name: str, stream: asyncio.StreamReader, log_file: Path) -> None:
+    width = 8
+    with log_file.open("ab") as log:
+        while line := await stream.readline():
+            log.write(line)
+            log.flush()
+            sys.stdout.write(f"{name:<{width}}| {line.decode(errors='replace')}")
+            sys.stdout.flush()
+
+
+async def start(spec: ProcessSpec) -> Running:
+    spec.log_file.parent.mkdir(parents=True, exist_ok=True)
+    process = await asyncio.create_subprocess_exec(
+        *spec.argv,
+        cwd=spec.cwd,
+        env=spec.env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        start_new_session=True,
+    )
+    running = Running(spec, process)
+    assert process.stdout is not None  # guaranteed by stdout=PIPE
+    running.pump = asyncio.create_task(_pump(spec.name, process.stdout, spec.log_file))
+    return running
+
+
+async def stop(running: Running, grace_seconds: float = 15.0) -> None:
+    """SIGTERM the process group, then SIGKILL whatever is left after the grace period."""
+    pgid = running.process.pid
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signal.SIGTERM)
+    try:
+        await asyncio.wait_for(running.process.wait(), grace_seconds)
+    except TimeoutError:
+        pass
+    # children may outlive the leader: sweep the whole group
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError, ChildProcessError):
+        await running.process.wait()
+    with contextlib.suppress(asyncio.CancelledError):
+        await asyncio.wait_for(running.pump, 5)
+
+
+async def wait_healthy(running: Running, deadline: float) -> None:
+    async with httpx.AsyncClient(timeout=2.0) as client:
+        while True:
+            if running.process.returncode is not None:
+                raise StackError(
+                    f"{running.spec.name} exited with code {running.process.returncode} "
+                    f"while starting; see {running.spec.log_file}"
+                )
+            with contextlib.suppress(httpx.HTTPError):
+                response = await client.get(running.spec.health_url)
+                if response.status_code == 200:
+                    return
+            if time.monotonic() > deadline:
+                raise StackError(
+                    f"{running.spec.name} did not become healthy at {running.spec.health_url}"
+                )
+            await asyncio.sleep(0.5)
+
+
+async def start_all(process_specs: Sequence[ProcessSpec], timeout_seconds: float) -> list[Running]:
+    """Start every process and wait until each answers its health check; undo on failure."""
+    busy = [f"{s.name} ({s.port})" for s in process_specs if port_in_use("127.0.0.1", s.port)]
+    if busy:
+        raise StackError(f"port already in use: {', '.join(busy)} — is Baton already running?")
+    started: list[Running] = []
+    try:
+        for spec in process_specs:
+            started.append(await start(spec))
+        deadline = time.monotonic() + timeout_seconds
+        await asyncio.gather(*(wait_healthy(r, deadline) for r in started))
+    except BaseException:
+        await asyncio.gather(*(stop(r) for r in started))
+        raise
+    return started
+
+
+async def run(settings: StackSettings) -> int:
+    """Run until Ctrl-C / SIGTERM or until one process dies; always stop them all."""
+    if not model_path().exists():
+        raise StackError("no trained model: run `make train` (or `baton train`) first")
+    stop_requested = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop_requested.set)
+    print("==> starting Rasa, the action server and the gateway", flush=True)
+    started = time.monotonic()
+    starting = asyncio.create_task(start_all(specs(settings), settings.startup_timeout_seconds))
+    stopper = asyncio.create_task(stop_requested.wait())
+    await asyncio.wait({starting, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    if not starting.done():
+        starting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await starting
+        print("==> stopped before start-up finished", flush=True)
+        return 130
+    processes = starting.result()  # raises StackError if start-up failed
+    host = settings.host
+    print(
+        f"\n==> Baton is ready in {time.monotonic() - started:.0f} s\n"
+        f"    web chat demo   http://{host}:{settings.port}/\n"
+        f"    REST API docs   http://{host}:{settings.port}/docs\n"
+        f"    Rasa server     http://{host}:{settings.rasa_port}\n"
+        f"    action server   http://{host}:{settings.actions_port}\n"
+        f"    logs            {paths.LOGS}/\n"
+        "    Ctrl-C stops everything\n",
+        flush=True,
+    )
+    exits = {asyncio.create_task(r.process.wait()): r for r in processes}
+    done, _ = await asyncio.wait({stopper, *exits}, return_when=asyncio.FIRST_COMPLETED)
+    code = 0
+    for task in done:
+        if task in exits:
+            crashed = exits[task]
+            print(
+                f"==> {crashed.spec.name} exited with code {task.result()}; stopping the rest",
+                flush=True,
+            )
+            code = 1
+    print("==> stopping", flush=True)
+    await asyncio.gather(*(stop(r) for r in processes))
+    for task in exits:
+        task.cancel()
+    print("==> stopped", flush=True)
+    return code

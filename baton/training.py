@@ -1,0 +1,85 @@
+"""Train the Rasa model only when bot/ changed since the last one."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from baton import paths
+
+MODEL_NAME = "baton"
+# what a model depends on; anything else in bot/ (tests, endpoints, credentials) does not count
+_TRAINING_INPUTS = ("config.yml", "domain.yml", "domain", "data", "components")
+
+
+class TrainingFailed(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ModelState:
+    path: Path
+    trained: bool  # False when the existing model was already up to date
+    seconds: float
+
+
+def model_path(models: Path = paths.MODELS) -> Path:
+    return models / f"{MODEL_NAME}.tar.gz"
+
+
+def bot_fingerprint(bot: Path = paths.BOT) -> str:
+    """A hash of every file a model is trained from, path and content."""
+    digest = hashlib.sha256()
+    for name in _TRAINING_INPUTS:
+        top = bot / name
+        files = [top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file())
+        for file in files:
+            if "__pycache__" in file.parts:
+                continue
+            digest.update(file.relative_to(bot).as_posix().encode())
+            digest.update(b"\0")
+            digest.update(file.read_bytes())
+            digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def rasa_env() -> dict[str, str]:
+    """Environment for any process of the Rasa runtime."""
+    env = dict(os.environ)
+    env.update(
+        RASA_TELEMETRY_ENABLED="false",  # no network here, and no reason to phone home
+        TF_CPP_MIN_LOG_LEVEL="2",
+        PYTHONPATH=str(paths.BOT),  # custom components import as components.<module>
+    )
+    return env
+
+
+def ensure_model(
+    force: bool = False, bot: Path = paths.BOT, models: Path = paths.MODELS
+) -> ModelState:
+    """Train when the fingerprint of bot/ differs from the last trained model's (or ``force``)."""
+    target = model_path(models)
+    stamp = target.with_suffix("").with_suffix(".fingerprint")
+    fingerprint = bot_fingerprint(bot)
+    if not force and target.exists() and stamp.exists() and stamp.read_text() == fingerprint:
+        print(f"==> Rasa model up to date ({target.relative_to(paths.ROOT)})", flush=True)
+        return ModelState(target, trained=False, seconds=0.0)
+    print("==> training the Rasa model (bot/ changed since the last model)", flush=True)
+    started = time.monotonic()
+    command = [
+        str(paths.RASA_VENV_BIN / "rasa"), "train",
+        "--config", "config.yml", "--domain", "domain.yml", "--data", "data",
+        "--out", str(models), "--fixed-model-name", MODEL_NAME,
+    ]  # fmt: skip
+    result = subprocess.run(command, cwd=bot, env=rasa_env(), stdout=sys.stdout, stderr=sys.stderr)
+    seconds = time.monotonic() - started
+    if result.returncode != 0 or not target.exists():
+        raise TrainingFailed(f"rasa train failed (exit {result.returncode}); see its output above")
+    stamp.write_text(fingerprint)
+    print(f"==> trained {target.relative_to(paths.ROOT)} in {seconds:.0f} s", flush=True)
+    return ModelState(target, trained=True, seconds=seconds)

