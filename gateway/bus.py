@@ -89,13 +89,15 @@ class RedisBus(_LocalFanout):
 
     STREAM = "baton:events"
     MAX_LENGTH = 100_000  # approximate cap; the database event log is the durable record
-    # a blocking read waits at most this long, well inside redis-py's 5 s socket timeout
-    BLOCK_MS = 1000
+    # a blocking read waits at most this long: well inside redis-py's 5 s socket timeout,
+    # and the longest `close` waits for the reader to notice it should stop
+    BLOCK_MS = 500
 
     def __init__(self, url: str) -> None:
         super().__init__()
         self._redis = aioredis.from_url(url)
         self._reader: asyncio.Task[None] | None = None
+        self._stopping = False
 
     async def start(self) -> None:
         await self._redis.ping()  # fail at start, not on the first message
@@ -104,12 +106,14 @@ class RedisBus(_LocalFanout):
         self._reader = asyncio.create_task(self._read(last_id), name="redis-bus-reader")
 
     async def _read(self, last_id: Any) -> None:
-        while True:
+        while not self._stopping:
             try:
                 batches: Any = await self._redis.xread(
                     {self.STREAM: last_id}, block=self.BLOCK_MS, count=500
                 )
             except (aioredis.ConnectionError, aioredis.TimeoutError):
+                if self._stopping:
+                    return
                 log.warning("Redis event stream unreachable; retrying")
                 await asyncio.sleep(1)
                 continue
@@ -132,10 +136,14 @@ class RedisBus(_LocalFanout):
         )
 
     async def close(self) -> None:
+        # The reader is asked to stop and finishes its current blocking read: redis-py 8
+        # can leave a task cancelled in the middle of XREAD waiting forever.
+        self._stopping = True
         if self._reader is not None:
-            self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reader
+            done, _ = await asyncio.wait({self._reader}, timeout=self.BLOCK_MS / 1000 + 5)
+            if not done:
+                log.warning("the Redis event reader did not stop; abandoning it")
+                self._reader.cancel()
         await self._redis.aclose()
 
 

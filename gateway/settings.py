@@ -19,7 +19,7 @@ class GatewaySettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     database_url: str = "sqlite:///var/baton.db"
-    # when set, events to websockets travel through Redis pub/sub (several gateway replicas)
+    # when set, events to websockets travel through a Redis stream (several gateway replicas)
     redis_url: str | None = None
     rasa_url: HttpUrl = HttpUrl("http://127.0.0.1:5005")
     rasa_timeout_seconds: float = Field(default=15.0, gt=0)
