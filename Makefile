@@ -25,13 +25,13 @@ train: setup ## train the Rasa model if bot/ changed since the last one
 
 lint: setup
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy baton gateway handoff connectors knowledge_index actions
+	$(VENV)/bin/mypy baton bench gateway handoff connectors knowledge_index actions
 
 $(VENV)/.installed: pyproject.toml requirements/app.lock
 	@echo "==> app runtime ($(VENV), Python 3.11): installing (first time: about 3 minutes)"
 	@test -x $(VENV)/bin/python || "$$(scripts/find-python 3.11)" -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --upgrade pip 2>&1 | $(QUIET_PIP)
-	$(VENV)/bin/python -m pip install -c requirements/app.lock -e '.[dev]' 2>&1 | $(QUIET_PIP)
+	$(VENV)/bin/python -m pip install -c requirements/app.lock -e '.[dev,bench]' 2>&1 | $(QUIET_PIP)
 	@touch $@
 
 $(RASA_VENV)/.installed: requirements/rasa.txt

@@ -10,9 +10,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import texts
+from actions.extraction import find_in_messages
 from actions.handoff_reasons import REASON_BY_INTENT, HandoffReason
 from actions.names import EMAIL, HANDOFF_REASON, NAME, NO_ORDER_NUMBER, ORDER_NUMBER, PHONE
 from actions.parsing import first_name
+from actions.tracking import customer_texts
 
 
 class Identity(TypedDict, total=False):
@@ -38,12 +40,17 @@ def handoff_control(reason: str, identity: Identity | None = None) -> HandoffCon
 
 
 def gathered_identity(tracker: Tracker) -> Identity:
-    """The identity slots that hold a value (a declined order number is no value)."""
+    """The identity slots that hold a value (a declined order number is no value); a phone
+    number the customer wrote but no slot took is added from the conversation's text."""
     identity: Identity = {}
     for slot in (NAME, EMAIL, ORDER_NUMBER, PHONE):
         value = tracker.get_slot(slot)
         if value and not (slot == ORDER_NUMBER and value == NO_ORDER_NUMBER):
             identity[slot] = str(value)  # type: ignore[literal-required]
+    if PHONE not in identity:
+        phone = find_in_messages(customer_texts(tracker)).phone
+        if phone:
+            identity[PHONE] = phone
     return identity
 
 

@@ -9,8 +9,22 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import validation
-from actions.names import IDENTITY_FORM
+from actions.extraction import find_in_messages
+from actions.names import EMAIL, IDENTITY_FORM, NAME, ORDER_NUMBER
+from actions.tracking import customer_texts, was_requested
 from actions.validation import SlotValues
+
+
+def _said_earlier(tracker: Tracker, slot: str) -> SlotValues:
+    """Fill an empty slot the form has not asked about yet from anything the customer wrote.
+
+    The slot the form just asked for is left to its own answer (mapped from the whole text
+    and validated); the value found here is validated like any other candidate.
+    """
+    if tracker.get_slot(slot) or was_requested(tracker, slot):
+        return {}
+    value = getattr(find_in_messages(customer_texts(tracker)), slot)
+    return {slot: value} if value else {}
 
 
 class ValidateIdentityForm(FormValidationAction):
@@ -26,6 +40,25 @@ class ValidateIdentityForm(FormValidationAction):
 
     def name(self) -> str:
         return f"validate_{IDENTITY_FORM}"
+
+    # -- extraction: details the customer already gave, missed by the NLU's entities
+
+    async def extract_name(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotValues:
+        return _said_earlier(tracker, NAME)
+
+    async def extract_email(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotValues:
+        return _said_earlier(tracker, EMAIL)
+
+    async def extract_order_number(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotValues:
+        return _said_earlier(tracker, ORDER_NUMBER)
+
+    # -- validation: rules in actions.validation
 
     async def validate_name(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,

@@ -46,3 +46,15 @@ def set_since_latest_message(tracker: Tracker, slot: str) -> bool:
         event.get("event") == "slot" and event.get("name") == slot and event.get("value")
         for event in tracker.events[_latest_user_turn(tracker) :]
     )
+
+
+def customer_texts(tracker: Tracker) -> list[str]:
+    """Everything the customer typed in this conversation, oldest first (button payloads,
+    which start with "/", are not typed text)."""
+    return [
+        text
+        for event in tracker.events
+        if event.get("event") == "user"
+        and isinstance(text := event.get("text"), str)
+        and not text.startswith("/")
+    ]

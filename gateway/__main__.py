@@ -12,7 +12,15 @@ from gateway.settings import load_settings
 def main() -> None:
     settings = load_settings()
     configure_logging(settings.log_level)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        # chat frames are a few hundred bytes: compressing each one for every console costs
+        # more CPU than the bandwidth it saves
+        ws_per_message_deflate=False,
+    )
 
 
 if __name__ == "__main__":

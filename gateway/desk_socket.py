@@ -46,29 +46,34 @@ def create_router() -> APIRouter:
                     break
             await websocket.send_json({"type": "caught_up", "seq": last})
             reader = asyncio.create_task(_drain_client(websocket))
+            ordered = InOrderEvents(last)
             try:
                 while not reader.done():
                     getter = asyncio.create_task(live.get())
                     done, _ = await asyncio.wait(
-                        {getter, reader}, return_when=asyncio.FIRST_COMPLETED
+                        {getter, reader},
+                        timeout=ordered.patience(),
+                        return_when=asyncio.FIRST_COMPLETED,
                     )
-                    if getter not in done:
+                    if reader in done:
                         getter.cancel()
                         break
-                    frame: Event = getter.result()
-                    seq = frame.get("seq")
-                    if not isinstance(seq, int):
-                        await websocket.send_json(frame)  # ephemeral (typing): not logged
-                        continue
-                    if seq <= last:
-                        continue  # already sent from the log
-                    if seq > last + 1:
-                        # published out of order by concurrent writers; every number below
-                        # `seq` is committed (see handoff.events), so fill the gap from the log
-                        for event in await services.store.events.since(last, limit=seq - last - 1):
-                            await websocket.send_json(event.wire())
-                    await websocket.send_json(frame)
-                    last = seq
+                    if getter not in done:
+                        getter.cancel()
+                        # a gap outlived its patience: its events are in the log
+                        for event in await services.store.events.since(
+                            ordered.last, limit=ordered.gap_size()
+                        ):
+                            ordered.add(event.wire())
+                        ordered.give_up_gap()
+                    else:
+                        frame: Event = getter.result()
+                        if not isinstance(frame.get("seq"), int):
+                            await websocket.send_json(frame)  # ephemeral (typing): not logged
+                            continue
+                        ordered.add(frame)
+                    for ready in ordered.release():
+                        await websocket.send_json(ready)
             except WebSocketDisconnect:
                 pass
             finally:
@@ -77,6 +82,56 @@ def create_router() -> APIRouter:
                     await reader
 
     return router
+
+
+class InOrderEvents:
+    """Releases logged events in ``seq`` order, each once.
+
+    Concurrent writers (and gateway replicas) publish in commit order only roughly: an event
+    may arrive before the one numbered just below it. It waits here for the missing one, which
+    is normally a few milliseconds behind; after ``GAP_PATIENCE`` seconds the console reads it
+    from the event log instead (its publisher may have died between commit and publish); a
+    number the log does not hold either (pruned, or rolled back) is skipped.
+    """
+
+    GAP_PATIENCE = 0.25
+
+    def __init__(self, last: int) -> None:
+        self.last = last
+        self._waiting: dict[int, Event] = {}
+        self._gap_since: float | None = None
+
+    def add(self, frame: Event) -> None:
+        seq = frame["seq"]
+        if seq > self.last and seq not in self._waiting:
+            self._waiting[seq] = frame
+
+    def release(self) -> list[Event]:
+        ready = []
+        while self.last + 1 in self._waiting:
+            self.last += 1
+            ready.append(self._waiting.pop(self.last))
+        loop = asyncio.get_running_loop()
+        if not self._waiting:
+            self._gap_since = None
+        elif self._gap_since is None or ready:
+            self._gap_since = loop.time()
+        return ready
+
+    def patience(self) -> float | None:
+        """Seconds to wait for live events before reading a gap from the log (None: no gap)."""
+        if self._gap_since is None:
+            return None
+        elapsed = asyncio.get_running_loop().time() - self._gap_since
+        return max(0.0, self.GAP_PATIENCE - elapsed)
+
+    def gap_size(self) -> int:
+        return min(self._waiting) - self.last - 1
+
+    def give_up_gap(self) -> None:
+        """After reading the log: numbers it lacks were never committed or were pruned."""
+        if self._waiting:
+            self.last = max(self.last, min(self._waiting) - 1)
 
 
 async def _drain_client(websocket: WebSocket) -> None:

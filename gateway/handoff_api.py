@@ -166,7 +166,7 @@ def create_router() -> APIRouter:
         updated, event = await services.agents.set_presence(agent.id, body.presence)
         await services.router.publish([event])
         if updated.presence is Presence.AVAILABLE:
-            await services.router.publish_moves(await services.desk.push())
+            await services.router.push()
             updated = await services.agents.get(agent.id)
         return agent_out(updated)
 
@@ -231,7 +231,7 @@ def create_router() -> APIRouter:
             queue = body.to_queue or ""  # TransferIn guarantees one of the two
             moved = await services.desk.transfer_to_queue(conversation_id, agent.id, queue)
         result = await published(services, moved)
-        await services.router.publish_moves(await services.desk.push())
+        await services.router.push()
         return result
 
     @router.post("/conversations/{conversation_id}/resolve")
@@ -241,7 +241,7 @@ def create_router() -> APIRouter:
         result = await published(
             services, await services.desk.resolve(conversation_id, agent.id, body.note)
         )
-        await services.router.publish_moves(await services.desk.push())
+        await services.router.push()
         return result
 
     @router.post("/conversations/{conversation_id}/hand-back")
@@ -251,7 +251,7 @@ def create_router() -> APIRouter:
         moved = await services.desk.hand_back(conversation_id, agent.id)
         result = await published(services, moved)
         await services.router.resume_bot(moved.conversation)
-        await services.router.publish_moves(await services.desk.push())
+        await services.router.push()
         return result
 
     @router.get("/events")

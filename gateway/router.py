@@ -87,6 +87,8 @@ class ConversationRouter:
         self._max_chars = max_message_chars
         self._hours = hours
         self._locks = _KeyedLocks()
+        self._push_lock = asyncio.Lock()
+        self._push_wanted = False
 
     def check(self, text: str) -> str:
         """Validate a customer text; returns it stripped or raises a gateway error."""
@@ -114,12 +116,11 @@ class ConversationRouter:
                 return await self._handle(inbound, text)
 
     async def _handle(self, inbound: Inbound, text: str) -> Delivery:
-        conversation = await self._store.get_conversation(inbound.conversation_id)
         meta: dict[str, Any] = {"sentiment": sentiment(text)}
         if inbound.payload:
             meta["payload"] = inbound.payload
         stored = await self._store.add_message(
-            conversation.id,
+            inbound.conversation_id,
             channel=inbound.channel,
             sender=Sender.CUSTOMER,
             text=text,
@@ -127,6 +128,9 @@ class ConversationRouter:
             meta=meta,
         )
         message = stored.message
+        conversation = stored.conversation or await self._store.get_conversation(
+            inbound.conversation_id
+        )
         if stored.created:
             log.info("customer message %s stored", message.id)
             await self.publish([stored.event])
@@ -256,6 +260,10 @@ class ConversationRouter:
             return []
         log.info("handed off to queue %s (reason: %s)", handoff.conversation.queue, reason)
         await self.publish(handoff.events)
+        # an available agent takes it at once: the widget announces them, no wait to quote
+        await self.push()
+        if (await self._store.get_conversation(conversation.id)).owner is Owner.ASSIGNED:
+            return []
         if self._hours is not None and not self._hours.open_at(utcnow()):
             text = texts.HANDOFF_OFFLINE.format(hours=self._hours.text)
         elif handoff.position <= 1:
@@ -265,8 +273,22 @@ class ConversationRouter:
                 position=handoff.position, wait=texts.wait_phrase(handoff.estimated_wait_seconds)
             )
         notice = await self._reply(conversation, message, BotReply(text=text), {"notice": "queued"})
-        await self.publish_moves(await self._desk.push())
         return [notice]
+
+    async def push(self) -> None:
+        """Offer waiting conversations to available agents and publish the assignments.
+
+        Called after every handoff and whenever an agent frees up or comes back. Calls
+        that arrive while a push runs coalesce into one more round, so a burst of handoffs
+        costs a few desk scans rather than one per handoff racing all the others.
+        """
+        self._push_wanted = True
+        if self._push_lock.locked():
+            return
+        async with self._push_lock:
+            while self._push_wanted:
+                self._push_wanted = False
+                await self.publish_moves(await self._desk.push())
 
     async def publish_moves(self, moves: Iterable[Moved]) -> None:
         for moved in moves:

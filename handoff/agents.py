@@ -35,6 +35,23 @@ async def load_agent(session: AsyncSession, agent_id: str) -> Agent:
     return _agent(row, int(load or 0))
 
 
+async def load_agents(session: AsyncSession, presence: Presence | None = None) -> list[Agent]:
+    """Agents (of one presence, or all) with their loads, in two queries."""
+    loads = dict(
+        (
+            await session.execute(
+                select(ConversationRow.agent_id, func.count())
+                .where(ConversationRow.owner == Owner.ASSIGNED.value)
+                .group_by(ConversationRow.agent_id)
+            )
+        ).all()
+    )
+    query = select(AgentRow).order_by(AgentRow.id)
+    if presence is not None:
+        query = query.where(AgentRow.presence == presence.value)
+    return [_agent(row, int(loads.get(row.id, 0))) for row in await session.scalars(query)]
+
+
 def _agent(row: AgentRow, load: int) -> Agent:
     return Agent(
         id=row.id,
@@ -92,17 +109,7 @@ class AgentDirectory:
 
     async def all(self) -> list[Agent]:
         async with self._sessions() as session:
-            loads = dict(
-                (
-                    await session.execute(
-                        select(ConversationRow.agent_id, func.count())
-                        .where(ConversationRow.owner == Owner.ASSIGNED.value)
-                        .group_by(ConversationRow.agent_id)
-                    )
-                ).all()
-            )
-            rows = await session.scalars(select(AgentRow).order_by(AgentRow.id))
-            return [_agent(row, int(loads.get(row.id, 0))) for row in rows]
+            return await load_agents(session)
 
     async def set_presence(self, agent_id: str, presence: Presence) -> tuple[Agent, Event]:
         async with self._sessions.begin() as session:

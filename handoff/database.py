@@ -49,19 +49,29 @@ def _ensure_sqlite_folder(url: URL) -> None:
 
 
 def create_engine(url: str | URL) -> AsyncEngine:
-    """An async engine; SQLite gets WAL and a busy timeout so readers never block writers."""
+    """An async engine for SQLite or PostgreSQL.
+
+    SQLite takes one writer at a time, and a writer that finds the file locked sleeps in
+    SQLite's busy handler (up to 100 ms a try). One connection per process avoids that: the
+    gateway's transactions queue in the pool instead, each a few milliseconds.
+    """
     target = async_url(url)
     _ensure_sqlite_folder(target)
-    engine = create_async_engine(target, pool_pre_ping=True)
-    if target.get_backend_name() == "sqlite":
+    if target.get_backend_name() != "sqlite":
+        return create_async_engine(target, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_async_engine(target, pool_size=1, max_overflow=0, pool_timeout=60)
 
-        @event.listens_for(engine.sync_engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=5000")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.close()
+    @event.listens_for(engine.sync_engine, "connect")
+    def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # WAL with synchronous=NORMAL cannot corrupt the file; a power cut may lose the
+        # last commits, an application crash loses nothing
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        # other processes (the CLI, a second gateway) may still hold the lock briefly
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
 
     return engine
 

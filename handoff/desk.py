@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handoff.agents import load_agent, require_queue
+from handoff.agents import load_agent, load_agents, require_queue
 from handoff.errors import AgentAtCapacity, ClaimConflict, NotOwner
 from handoff.events import Event, append_event
-from handoff.models import AgentRow, ConversationRow, HandoffRow, MessageRow, QueueRow, utcnow
+from handoff.models import ConversationRow, HandoffRow, MessageRow, QueueRow, utcnow
 from handoff.ownership import Move, Owner, transition
 from handoff.packet import Packet, build_packet
 from handoff.records import (
@@ -131,12 +131,13 @@ class HandoffDesk:
                     created_at=now,
                 )
             )
+            position = await self._position(session, conversation)
+            estimate = await self._estimate(session, queue, position)
+            # last: numbering an event locks the sequence row until this transaction commits
             events = [
                 await append_event(session, conversation_id, "owner", owner_data(conversation)),
                 await append_event(session, conversation_id, "handoff", {"packet": dict(packet)}),
             ]
-            position = await self._position(session, conversation)
-            estimate = await self._estimate(session, queue, position)
         return Handoff(conversation, packet, position, estimate, events)
 
     async def reopen(self, conversation_id: str) -> Moved:
@@ -186,7 +187,10 @@ class HandoffDesk:
 
     async def push(self) -> list[Moved]:
         """Offer waiting conversations to available agents: most urgent and longest waiting
-        first, each to the least-loaded available agent who has the queue's skill."""
+        first, each to the least-loaded available agent who has the queue's skill.
+
+        Safe to run concurrently (claims are atomic), but each run reads every waiting
+        conversation: a process should run one at a time (see ConversationRouter.push)."""
         moved: list[Moved] = []
         agents = {a.id: a for a in await self._available_agents()}
         for waiting in await self.waiting():
@@ -221,10 +225,10 @@ class HandoffDesk:
                 meta={"agent_id": agent_id, "agent_name": agent.name},
                 created_at=utcnow(),
             )
-            event = await insert_message(session, message)
             handoff = await self._open_handoff(session, conversation_id)
             if handoff is not None and handoff.first_reply_at is None:
                 handoff.first_reply_at = message.created_at
+            event, _ = await insert_message(session, message)  # last: it numbers the event
         return Stored(to_message(message), created=True, event=event)
 
     async def transfer_to_agent(
@@ -322,12 +326,7 @@ class HandoffDesk:
 
     async def _available_agents(self) -> list[Agent]:
         async with self._sessions() as session:
-            ids = list(
-                await session.scalars(
-                    select(AgentRow.id).where(AgentRow.presence == Presence.AVAILABLE.value)
-                )
-            )
-            return [await load_agent(session, agent_id) for agent_id in ids]
+            return await load_agents(session, Presence.AVAILABLE)
 
     async def _owned(
         self, session: AsyncSession, conversation_id: str, agent_id: str

@@ -28,11 +28,13 @@ class Event:
     created_at: datetime
 
     def wire(self) -> dict[str, Any]:
-        """The JSON frame consumers receive: type, seq, conversation id and the data."""
+        """The JSON frame consumers receive: type, seq, conversation id, when it was written
+        (ISO 8601, UTC, microseconds) and the data."""
         return {
             "type": self.type,
             "seq": self.seq,
             "conversation_id": self.conversation_id,
+            "at": self.created_at.isoformat(),
         } | self.data
 
 

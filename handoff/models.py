@@ -46,6 +46,12 @@ class Base(DeclarativeBase):
 
 class ConversationRow(Base):
     __tablename__ = "conversations"
+    __table_args__ = (
+        # the queue views and the desk's routing read conversations by owner and queue,
+        # an agent's load counts the conversations assigned to them
+        Index("ix_conversations_owner_queue", "owner", "queue"),
+        Index("ix_conversations_agent_id_owner", "agent_id", "owner"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     channel: Mapped[str] = mapped_column(String(32))

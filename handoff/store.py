@@ -63,6 +63,8 @@ class Stored:
     message: Message
     created: bool  # False when this was a redelivery of an already stored message
     event: Event | None  # the logged event, None for a redelivery
+    # the conversation as the same transaction saw it (None for a redelivery)
+    conversation: Conversation | None = None
 
 
 async def load_conversation(session: AsyncSession, conversation_id: str) -> ConversationRow:
@@ -72,18 +74,17 @@ async def load_conversation(session: AsyncSession, conversation_id: str) -> Conv
     return row
 
 
-async def insert_message(session: AsyncSession, row: MessageRow) -> Event:
-    """Add a message and its event to the caller's transaction."""
+async def insert_message(session: AsyncSession, row: MessageRow) -> tuple[Event, Conversation]:
+    """Add a message and its event to the caller's transaction; returns the event and the
+    conversation as this transaction sees it."""
+    conversation = await load_conversation(session, row.conversation_id)
+    conversation.updated_at = row.created_at
     session.add(row)
     await session.flush()
-    await session.execute(
-        update(ConversationRow)
-        .where(ConversationRow.id == row.conversation_id)
-        .values(updated_at=utcnow())
-    )
-    return await append_event(
+    event = await append_event(
         session, row.conversation_id, "message", {"message": message_out(to_message(row))}
     )
+    return event, to_conversation(conversation)
 
 
 class ConversationStore:
@@ -145,7 +146,7 @@ class ConversationStore:
         )
         try:
             async with self.sessions.begin() as session:
-                event = await insert_message(session, row)
+                event, conversation = await insert_message(session, row)
         except IntegrityError:
             if client_id is None:
                 await self.get_conversation(conversation_id)  # raises if it is missing
@@ -154,7 +155,7 @@ class ConversationStore:
             if existing is None:
                 raise
             return Stored(existing, created=False, event=None)
-        return Stored(to_message(row), created=True, event=event)
+        return Stored(to_message(row), created=True, event=event, conversation=conversation)
 
     async def _by_client_id(self, conversation_id: str, client_id: str) -> Message | None:
         async with self.sessions() as session:

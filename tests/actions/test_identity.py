@@ -113,10 +113,11 @@ async def test_name_is_accepted_and_cleaned() -> None:
 
 
 async def test_name_of_digits_or_empty_is_re_asked() -> None:
-    for text in ("12345", "   "):
+    for text, also in (("12345", {ORDER_NUMBER: "12345"}), ("   ", {})):
         said, slots = await validate(answer(NAME, text))
 
-        assert slots == {NAME: None}
+        # digits typed at the name prompt are an order number: kept, not asked for again
+        assert slots == {NAME: None} | also
         assert "doesn't look like a name" in said[0]
 
 

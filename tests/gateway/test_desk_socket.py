@@ -7,6 +7,7 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 
+from gateway.desk_socket import InOrderEvents
 from tests.connectors.webchat.test_socket import next_frame
 from tests.harness import RunningGateway
 
@@ -82,3 +83,27 @@ async def test_a_reconnecting_console_resumes_after_its_last_seq(gateway: Runnin
 async def test_the_desk_stream_refuses_an_unknown_token(gateway: RunningGateway) -> None:
     async with connect(desk_url(gateway, "forged")) as ws:
         assert (await next_frame(ws))["code"] == "invalid_token"
+
+
+async def test_out_of_order_live_events_are_released_in_order_once() -> None:
+    ordered = InOrderEvents(last=10)
+    for seq in (12, 13, 12, 10, 9):
+        ordered.add({"seq": seq})
+    assert ordered.release() == []
+    assert ordered.patience() is not None  # waiting for 11
+
+    ordered.add({"seq": 11})
+
+    assert [f["seq"] for f in ordered.release()] == [11, 12, 13]
+    assert ordered.patience() is None
+
+
+async def test_a_number_missing_from_the_log_too_is_skipped() -> None:
+    ordered = InOrderEvents(last=0)
+    ordered.add({"seq": 701})
+    assert ordered.release() == []
+    assert ordered.gap_size() == 700
+
+    ordered.give_up_gap()  # the log held none of 1..700 (pruned)
+
+    assert [f["seq"] for f in ordered.release()] == [701]
