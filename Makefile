@@ -9,7 +9,7 @@ RASA_VENV := .venv-rasa
 QUIET_PIP := { grep -v --line-buffered -e 'is ignored: it is neither a file nor a directory' -e '^DEPRECATION:' || true; }
 PYTEST_ARGS ?=
 
-.PHONY: run test setup train bench lint clean
+.PHONY: run test setup train bench-handoff lint clean
 
 run: setup ## start Rasa, the action server and the gateway; Ctrl-C stops them all
 	$(VENV)/bin/baton run
@@ -22,6 +22,9 @@ setup: $(VENV)/.installed $(RASA_VENV)/.installed
 
 train: setup ## train the Rasa model if bot/ changed since the last one
 	$(VENV)/bin/baton train
+
+bench-handoff: setup ## handoff latency, SQLite vs PostgreSQL + Redis (table, JSON and chart in bench/results/)
+	$(VENV)/bin/python -m bench.handoff $(BENCH_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -147,29 +147,41 @@ class HandoffDesk:
     # -- agents take conversations ----------------------------------------------------------
 
     async def claim(
-        self, conversation_id: str, agent_id: str, *, check_capacity: bool = True
+        self,
+        conversation_id: str,
+        agent_id: str,
+        *,
+        check_capacity: bool = True,
+        agent: Agent | None = None,
     ) -> Moved:
-        """Assign a queued conversation to an agent; exactly one of concurrent claims wins."""
+        """Assign a queued conversation to an agent; exactly one of concurrent claims wins.
+
+        ``agent``, when the caller has just loaded it (the desk's push), saves reading it
+        again; the caller has then checked the capacity itself.
+        """
         async with self._sessions.begin() as session:
-            agent = await load_agent(session, agent_id)
-            if check_capacity and agent.load >= agent.capacity:
-                raise AgentAtCapacity(agent_id, agent.capacity)
+            if agent is None:
+                agent = await load_agent(session, agent_id)
+                if check_capacity and agent.load >= agent.capacity:
+                    raise AgentAtCapacity(agent_id, agent.capacity)
             now = utcnow()
-            result = await session.execute(
+            row = await session.scalar(
                 update(ConversationRow)
                 .where(
                     ConversationRow.id == conversation_id,
                     ConversationRow.owner == Owner.QUEUED.value,
                 )
                 .values(owner=Owner.ASSIGNED.value, agent_id=agent_id, updated_at=now)
+                .returning(ConversationRow)
+                .execution_options(populate_existing=True)
             )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
+            if row is None:
                 row = await load_conversation(session, conversation_id)
                 raise ClaimConflict(conversation_id, row.owner, row.agent_id)
+            conversation = to_conversation(row)
             handoff = await self._open_handoff(session, conversation_id)
             if handoff is not None and handoff.assigned_at is None:
                 handoff.assigned_at, handoff.agent_id = now, agent_id
-            conversation = to_conversation(await load_conversation(session, conversation_id))
             event = await append_event(
                 session, conversation_id, "owner", owner_data(conversation, agent.name)
             )
@@ -201,7 +213,7 @@ class HandoffDesk:
                 continue
             best = min(candidates, key=lambda a: (a.load / a.capacity, a.load, a.id))
             try:
-                result = await self.claim(waiting.conversation_id, best.id)
+                result = await self.claim(waiting.conversation_id, best.id, agent=best)
             except (ClaimConflict, AgentAtCapacity):
                 continue
             moved.append(result)
