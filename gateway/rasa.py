@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
@@ -34,21 +34,28 @@ class BotTurn:
 
 def parse_replies(items: list[dict[str, Any]]) -> list[BotReply]:
     """Turn Rasa's REST channel output into replies (pure, no I/O)."""
-    replies = []
+    replies: list[BotReply] = []
     for item in items:
         buttons: list[Button] = [
             {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
             for b in item.get("buttons") or ()
         ]
-        custom = item.get("custom")
-        replies.append(
-            BotReply(
-                text=str(item.get("text") or ""),
-                buttons=buttons,
-                image=item.get("image"),
-                custom=custom if isinstance(custom, dict) else None,
-            )
-        )
+        custom = item.get("custom") if isinstance(item.get("custom"), dict) else None
+        text = str(item.get("text") or "")
+        previous = replies[-1] if replies else None
+        if (
+            custom is not None
+            and "article" in custom
+            and not (text or buttons or item.get("image"))
+            and previous is not None
+            and previous.custom is None
+            and (previous.text or previous.buttons)
+        ):
+            # Rasa's REST channel sends a message's `custom` part after its text, as a
+            # message of its own: an article belongs to the answer it came with
+            replies[-1] = replace(previous, custom=custom)
+            continue
+        replies.append(BotReply(text=text, buttons=buttons, image=item.get("image"), custom=custom))
     return replies
 
 

@@ -205,10 +205,10 @@ class ConversationRouter:
 
     async def _check_triggers(self, conversation: Conversation, message: Message) -> list[Message]:
         """Escalate on the NLU trail / sentiment; Rasa then gathers identity and hands off."""
-        turns = await self._bot_stretch(conversation.id)
-        if any(m.meta.get("trigger") for m in turns):
+        stretch = await self._bot_stretch(conversation.id)
+        if any(m.meta.get("trigger") for m in stretch if m.sender is Sender.CUSTOMER):
             return []  # already escalating: the bot is gathering identity
-        reason = evaluate(turns, self._desk.settings)
+        reason = evaluate(stretch, self._desk.settings)
         if reason is None:
             return []
         log.info("handoff trigger: %s", reason)
@@ -223,13 +223,13 @@ class ConversationRouter:
         return await self._apply(conversation, message, turn)
 
     async def _bot_stretch(self, conversation_id: str) -> list[Message]:
-        """Customer messages since the bot last took the conversation."""
+        """The messages since the bot last took the conversation."""
         messages = await self._store.transcript(conversation_id)
         start = 0
         for index, m in enumerate(messages):
             if m.sender is Sender.AGENT or m.meta.get("notice") == "handed_back":
                 start = index + 1
-        return [m for m in messages[start:] if m.sender is Sender.CUSTOMER]
+        return messages[start:]
 
     async def _reply(
         self, conversation: Conversation, to: Message, reply: BotReply, meta: dict[str, Any] | None

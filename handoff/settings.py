@@ -32,6 +32,9 @@ class HandoffSettings(BaseSettings):
     low_confidence_threshold: float = Field(default=0.5, ge=0, le=1)
     low_confidence_turns: int = Field(default=2, ge=1)  # consecutive fallback/low-confidence turns
     always_human_intents: list[str] = ["complaint"]
+    # a knowledge answer turned down this many times (the customer's next intent is one of these)
+    knowledge_rejections: int = Field(default=2, ge=1)
+    knowledge_rejection_intents: list[str] = ["deny"]
     sentiment_threshold: float = Field(default=-0.5, ge=-1, le=0)  # mean VADER compound
     sentiment_turns: int = Field(default=3, ge=1)  # over the last N customer messages
     # -- when humans answer; outside these hours a handoff becomes a ticket in the queue

@@ -1,8 +1,8 @@
 """Escalation triggers the gateway checks after every bot turn (pure, table-testable).
 
-The customer asking for a human and a rejected knowledge answer are decided in the bot's
-own actions; the triggers here look at the NLU trail and sentiment of the customer's
-messages since the bot last took (or took back) the conversation.
+The customer asking for a human is decided in the bot's own actions; the triggers here look
+at the conversation since the bot last took (or took back) it: the NLU trail and sentiment of
+the customer's messages, and how the customer answered the knowledge articles the bot showed.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 
 from handoff.packet import is_fallback
-from handoff.records import Message
+from handoff.records import Message, Sender
 from handoff.settings import HandoffSettings
 
 
@@ -25,17 +25,21 @@ class Reason(StrEnum):
     # an always-human intent hands off with the intent's own name as the reason (e.g. "complaint")
 
 
-def evaluate(turns: Sequence[Message], settings: HandoffSettings) -> str | None:
+def evaluate(stretch: Sequence[Message], settings: HandoffSettings) -> str | None:
     """The reason to hand off after the latest customer turn, or None.
 
-    ``turns`` are the customer's messages since the bot last took the conversation,
-    oldest first, with their NLU and ``meta["sentiment"]``.
+    ``stretch`` is the conversation since the bot last took it, oldest first: the customer's
+    messages with their NLU and ``meta["sentiment"]``, the bot's replies with
+    ``meta["article"]`` where they showed a knowledge article.
     """
+    turns = [m for m in stretch if m.sender is Sender.CUSTOMER]
     if not turns:
         return None
     last = turns[-1]
     if last.nlu is not None and last.nlu.intent in settings.always_human_intents:
         return str(last.nlu.intent)
+    if rejected_articles(stretch, settings) >= settings.knowledge_rejections:
+        return Reason.KNOWLEDGE_REJECTED.value
     recent = turns[-settings.low_confidence_turns :]
     if len(recent) == settings.low_confidence_turns and all(
         is_fallback(m, settings.low_confidence_threshold) for m in recent
@@ -50,3 +54,19 @@ def evaluate(turns: Sequence[Message], settings: HandoffSettings) -> str | None:
     ):
         return Reason.NEGATIVE_SENTIMENT.value
     return None
+
+
+def rejected_articles(stretch: Sequence[Message], settings: HandoffSettings) -> int:
+    """How many knowledge answers the customer turned down: a customer message whose intent
+    is a rejection (``deny``, a "not helpful" button…) right after an article was shown."""
+    rejected = 0
+    shown = False
+    for message in stretch:
+        if message.sender is Sender.BOT:
+            shown = shown or "article" in message.meta
+        elif message.sender is Sender.CUSTOMER:
+            intent = message.nlu.intent if message.nlu is not None else None
+            if shown and intent in settings.knowledge_rejection_intents:
+                rejected += 1
+            shown = False
+    return rejected

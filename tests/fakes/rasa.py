@@ -56,6 +56,19 @@ def create_fake_rasa() -> FastAPI:
                     {"recipient_id": sender, "custom": {"handoff": handoff}},
                 ],
             )
+        elif "policy" in text:  # a knowledge answer: text, then its article as Rasa sends it
+            intent, replies = (
+                "refunds",
+                [
+                    {"recipient_id": sender, "text": "Refunds reach your card within 5 days."},
+                    {
+                        "recipient_id": sender,
+                        "custom": {"article": {"id": "kb-7", "title": "Refunds"}},
+                    },
+                ],
+            )
+        elif "does not help" in text:
+            intent, replies = "deny", [{"recipient_id": sender, "text": "Sorry about that."}]
         else:
             intent, replies = "echo", [{"recipient_id": sender, "text": f"You said: {text}"}]
         app.state.latest[sender] = {

@@ -151,6 +151,21 @@ async def test_an_always_human_intent_hands_off_at_once(gateway: RunningGateway)
     assert transcript["owner"] == "queued" and transcript["handoff_reason"] == "complaint"
 
 
+async def test_a_knowledge_answer_turned_down_twice_hands_off(gateway: RunningGateway) -> None:
+    cid, auth = await customer(gateway)
+    await send(gateway, cid, auth, "what is your refund policy?")
+    await send(gateway, cid, auth, "no, that does not help")
+    transcript = (await gateway.http.get(f"/api/conversations/{cid}", headers=auth)).json()
+    assert transcript["owner"] == "bot"  # once is not enough
+
+    await send(gateway, cid, auth, "and the policy for cancelled orders?")
+    await send(gateway, cid, auth, "no, that does not help either")
+
+    transcript = (await gateway.http.get(f"/api/conversations/{cid}", headers=auth)).json()
+    assert transcript["owner"] == "queued"
+    assert transcript["handoff_reason"] == "knowledge_rejected"
+
+
 async def test_events_can_be_replayed_after_a_reconnect_without_gaps(
     gateway: RunningGateway,
 ) -> None:

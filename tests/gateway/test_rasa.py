@@ -59,3 +59,18 @@ async def test_an_unreachable_rasa_raises_rasa_unavailable() -> None:
         assert await client.healthy() is False
     finally:
         await client.close()
+
+
+def test_an_article_sent_after_its_text_belongs_to_that_answer() -> None:
+    replies = parse_replies(
+        [
+            {"recipient_id": "c", "text": "Refunds take 5 days."},
+            {"recipient_id": "c", "custom": {"article": {"id": "kb-7"}}},
+            {"recipient_id": "c", "custom": {"handoff": {"reason": "x"}}},
+        ]
+    )
+
+    assert [(r.text, r.custom) for r in replies] == [
+        ("Refunds take 5 days.", {"article": {"id": "kb-7"}}),
+        ("", {"handoff": {"reason": "x"}}),
+    ]
