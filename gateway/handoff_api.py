@@ -217,7 +217,9 @@ def create_router() -> APIRouter:
     async def reply(
         conversation_id: str, body: ReplyIn, agent: CurrentAgent, services: ServicesDep
     ) -> MessageOut:
-        stored = await services.desk.reply(conversation_id, agent.id, body.text)
+        stored = await services.desk.reply(
+            conversation_id, agent.id, body.text, agent_name=agent.name
+        )
         await services.router.publish([stored.event])
         return message_out(stored.message)
 

@@ -222,10 +222,17 @@ class HandoffDesk:
 
     # -- agents act on their conversations --------------------------------------------------
 
-    async def reply(self, conversation_id: str, agent_id: str, text: str) -> Stored:
-        """Store an agent's message; only the owning agent may reply."""
+    async def reply(
+        self, conversation_id: str, agent_id: str, text: str, *, agent_name: str | None = None
+    ) -> Stored:
+        """Store an agent's message; only the owning agent may reply.
+
+        ``agent_name``, when the caller knows it (the authenticated agent), saves reading the
+        agent again: owning the conversation already proves the agent exists.
+        """
         async with self._sessions.begin() as session:
-            agent = await load_agent(session, agent_id)
+            if agent_name is None:
+                agent_name = (await load_agent(session, agent_id)).name
             row = await load_conversation(session, conversation_id)
             if row.owner != Owner.ASSIGNED.value or row.agent_id != agent_id:
                 raise NotOwner(conversation_id, agent_id)
@@ -234,13 +241,14 @@ class HandoffDesk:
                 channel=row.channel,
                 sender=Sender.AGENT.value,
                 text=text,
-                meta={"agent_id": agent_id, "agent_name": agent.name},
+                meta={"agent_id": agent_id, "agent_name": agent_name},
                 created_at=utcnow(),
             )
             handoff = await self._open_handoff(session, conversation_id)
             if handoff is not None and handoff.first_reply_at is None:
                 handoff.first_reply_at = message.created_at
-            event, _ = await insert_message(session, message)  # last: it numbers the event
+            # last: numbering the event locks the sequence row until commit
+            event, _ = await insert_message(session, message, row)
         return Stored(to_message(message), created=True, event=event)
 
     async def transfer_to_agent(

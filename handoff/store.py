@@ -74,10 +74,13 @@ async def load_conversation(session: AsyncSession, conversation_id: str) -> Conv
     return row
 
 
-async def insert_message(session: AsyncSession, row: MessageRow) -> tuple[Event, Conversation]:
+async def insert_message(
+    session: AsyncSession, row: MessageRow, conversation: ConversationRow | None = None
+) -> tuple[Event, Conversation]:
     """Add a message and its event to the caller's transaction; returns the event and the
-    conversation as this transaction sees it."""
-    conversation = await load_conversation(session, row.conversation_id)
+    conversation as this transaction sees it (``conversation``: already loaded by the caller)."""
+    if conversation is None:
+        conversation = await load_conversation(session, row.conversation_id)
     conversation.updated_at = row.created_at
     session.add(row)
     await session.flush()
