@@ -1,6 +1,6 @@
 """Handoff latency under load, SQLite (embedded) and PostgreSQL + Redis (scale-out) side by side.
 
-    python -m bench.handoff [--conversations 200] [--messages 5] [--gap 2.0]
+    python -m bench.handoff [--conversations 200] [--messages 5] [--gap 10] [--ramp 30]
 
 For each back-end the benchmark starts real gateway processes (uvicorn, as ``baton run``
 does) in front of a stand-in Rasa server that answers at once (tests/fakes/rasa.py), so the
@@ -32,9 +32,7 @@ import asyncio
 import contextlib
 import json
 import os
-import platform
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -47,14 +45,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import numpy as np
 import psycopg
 import redis
 import websockets
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from bench.report import draw_chart, latency_summary, machine, print_table
 from handoff.agents import AgentDirectory
 from handoff.database import create_engine
+from tests.services import free_port, scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -115,12 +114,6 @@ class Run:
 
 
 # -- processes ---------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def wait_healthy(
@@ -201,22 +194,15 @@ def backend_storage(name: str, workdir: Path) -> Iterator[Backend]:
     if name == "sqlite":
         yield Backend("SQLite, in-process events", f"sqlite:///{workdir / 'bench.db'}", None, 1)
         return
-    database = f"baton_bench_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        raise SystemExit(f"PostgreSQL at {POSTGRES_URL} is not reachable: {exc}") from None
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).delete("baton:events")
     except redis.RedisError as exc:
         raise SystemExit(f"Redis at {REDIS_URL} is not reachable: {exc}") from None
-    with admin:
-        admin.execute(f'CREATE DATABASE "{database}"')
-        try:
-            url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{database}"
+    try:
+        with scratch_database(POSTGRES_URL, "baton_bench") as url:
             yield Backend("PostgreSQL + Redis, 2 gateways", url, REDIS_URL, 2)
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    except psycopg.OperationalError as exc:
+        raise SystemExit(f"PostgreSQL at {POSTGRES_URL} is not reachable: {exc}") from None
 
 
 # -- load --------------------------------------------------------------------------------
@@ -419,95 +405,10 @@ async def drive(
 
 
 def summarise(run: Run) -> dict[str, dict[str, float | int]]:
-    summary: dict[str, dict[str, float | int]] = {}
-    for metric, values in run.latencies.items():
-        data = np.array(values) if values else np.array([np.nan])
-        summary[metric] = {
-            "count": len(values),
-            "expected": run.expected[metric],
-            "lost": run.expected[metric] - len(values),
-            "p50_ms": round(float(np.nanpercentile(data, 50)), 2),
-            "p90_ms": round(float(np.nanpercentile(data, 90)), 2),
-            "p99_ms": round(float(np.nanpercentile(data, 99)), 2),
-            "max_ms": round(float(np.nanmax(data)), 2),
-        }
-    return summary
-
-
-def machine() -> dict[str, Any]:
-    model = "unknown"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    memory = "unknown"
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        kib = int(Path("/proc/meminfo").read_text().split()[1])
-        memory = f"{kib / 1024 / 1024:.0f} GiB"
     return {
-        "cpu": model,
-        "cores": os.cpu_count(),
-        "memory": memory,
-        "python": platform.python_version(),
-        "os": platform.platform(),
+        metric: latency_summary(values, run.expected[metric])
+        for metric, values in run.latencies.items()
     }
-
-
-def print_table(results: list[dict[str, Any]]) -> None:
-    print()
-    columns = ("n", "lost", "p50 ms", "p90 ms", "p99 ms", "max ms")
-    widths = (6, 5, 8, 8, 8, 8)
-    header = f"{'back-end':<32} {'metric':<28} " + " ".join(
-        f"{c:>{w}}" for c, w in zip(columns, widths, strict=True)
-    )
-    print(header)
-    print("-" * len(header))
-    for result in results:
-        for metric, label in METRICS.items():
-            row = result["metrics"][metric]
-            print(
-                f"{result['backend']:<32} {label:<28} {row['count']:>6} {row['lost']:>5} "
-                + " ".join(f"{row[k]:>8.1f}" for k in ("p50_ms", "p90_ms", "p99_ms", "max_ms"))
-            )
-    print(f"\ntarget: p99 ≤ {TARGET_P99_MS:.0f} ms on loopback")
-
-
-def draw_chart(report: dict[str, Any], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    results = report["results"]
-    labels = list(METRICS.values())
-    x = np.arange(len(labels))
-    width = 0.8 / (2 * len(results))
-    fig, ax = plt.subplots(figsize=(10, 5))
-    colours = ["#4c72b0", "#dd8452", "#55a868", "#c44e52"]
-    for i, result in enumerate(results):
-        for j, stat in enumerate(("p50_ms", "p99_ms")):
-            values = [result["metrics"][m][stat] for m in METRICS]
-            offset = (2 * i + j - len(results) + 0.5) * width
-            ax.bar(
-                x + offset,
-                values,
-                width,
-                label=f"{result['backend']} — {stat[:3]}",
-                color=colours[i % len(colours)],
-                alpha=0.55 if stat == "p50_ms" else 1.0,
-            )
-    ax.axhline(TARGET_P99_MS, color="black", linestyle="--", linewidth=1, label="p99 target")
-    ax.set_xticks(x, labels)
-    ax.set_ylabel("milliseconds")
-    ax.set_title(
-        f"Handoff latency, {report['parameters']['conversations']} concurrent conversations, "
-        f"{report['machine']['cores']} cores ({report['date']})"
-    )
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 async def bench_backend(name: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -552,7 +453,8 @@ def main() -> None:
     args = parser.parse_args()
 
     results = [asyncio.run(bench_backend(name, args)) for name in args.backends.split(",")]
-    print_table(results)
+    print_table(results, METRICS)
+    print(f"\ntarget: p99 ≤ {TARGET_P99_MS:.0f} ms on loopback")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     report = {
         "benchmark": "handoff",
@@ -564,7 +466,13 @@ def main() -> None:
     }
     args.out.write_text(json.dumps(report, indent=2))
     chart = args.out.with_suffix(".png")
-    draw_chart(report, chart)
+    draw_chart(
+        report,
+        METRICS,
+        chart,
+        title=f"Handoff latency, {args.conversations} concurrent conversations",
+        target_ms=TARGET_P99_MS,
+    )
     print(f"wrote {args.out} and {chart}")
     if any(r["metrics"][m]["lost"] for r in results for m in METRICS):
         sys.exit("some events were never delivered (see the 'lost' column)")

@@ -30,20 +30,30 @@ def service_missing(what: str, error: Exception) -> None:
 
 
 @contextlib.contextmanager
-def fresh_postgres_database() -> Iterator[str]:
-    """Create an empty database for one test session and drop it afterwards."""
-    name = f"baton_test_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        service_missing(f"PostgreSQL at {POSTGRES_URL}", exc)
-        raise
-    with admin:
+def scratch_database(admin_url: str, prefix: str) -> Iterator[str]:
+    """Create an empty PostgreSQL database next to ``admin_url``'s; drop it afterwards.
+
+    Raises psycopg.OperationalError when the server cannot be reached.
+    """
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
         try:
-            yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+            yield admin_url.rsplit("/", 1)[0] + f"/{name}"
         finally:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def fresh_postgres_database() -> Iterator[str]:
+    """An empty database for one test session, dropped afterwards."""
+    with contextlib.ExitStack() as stack:
+        try:
+            url = stack.enter_context(scratch_database(POSTGRES_URL, "baton_test"))
+        except psycopg.OperationalError as exc:
+            service_missing(f"PostgreSQL at {POSTGRES_URL}", exc)
+            raise
+        yield url
 
 
 def redis_url() -> str:

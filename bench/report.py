@@ -1,0 +1,110 @@
+"""What every benchmark reports: latency percentiles, the machine, a table and a chart."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+STATS = ("p50_ms", "p90_ms", "p99_ms", "max_ms")
+
+
+def latency_summary(values: Sequence[float], expected: int) -> dict[str, float | int]:
+    """Count, lost (expected but never measured) and percentiles of latencies in ms."""
+    data = np.array(values) if values else np.array([np.nan])
+    return {
+        "count": len(values),
+        "expected": expected,
+        "lost": expected - len(values),
+        "p50_ms": round(float(np.nanpercentile(data, 50)), 2),
+        "p90_ms": round(float(np.nanpercentile(data, 90)), 2),
+        "p99_ms": round(float(np.nanpercentile(data, 99)), 2),
+        "max_ms": round(float(np.nanmax(data)), 2),
+    }
+
+
+def machine() -> dict[str, Any]:
+    """The machine a result was measured on."""
+    model = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    memory = "unknown"
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f"{kib / 1024 / 1024:.0f} GiB"
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "memory": memory,
+        "python": platform.python_version(),
+        "os": platform.platform(),
+    }
+
+
+def print_table(results: Sequence[Mapping[str, Any]], metrics: Mapping[str, str]) -> None:
+    """One row per result and metric: ``result["backend"]`` and ``result["metrics"][key]``."""
+    print()
+    columns = ("n", "lost", "p50 ms", "p90 ms", "p99 ms", "max ms")
+    widths = (6, 5, 8, 8, 8, 8)
+    header = f"{'back-end':<32} {'metric':<28} " + " ".join(
+        f"{c:>{w}}" for c, w in zip(columns, widths, strict=True)
+    )
+    print(header)
+    print("-" * len(header))
+    for result in results:
+        for metric, label in metrics.items():
+            row = result["metrics"][metric]
+            print(
+                f"{result['backend']:<32} {label:<28} {row['count']:>6} {row['lost']:>5} "
+                + " ".join(f"{row[k]:>8.1f}" for k in STATS)
+            )
+
+
+def draw_chart(
+    report: Mapping[str, Any],
+    metrics: Mapping[str, str],
+    path: Path,
+    *,
+    title: str,
+    target_ms: float | None = None,
+) -> None:
+    """Grouped bars, p50 (light) and p99 (solid) per metric and back-end, as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    results = report["results"]
+    x = np.arange(len(metrics))
+    width = 0.8 / (2 * len(results))
+    fig, ax = plt.subplots(figsize=(10, 5))
+    colours = ["#4c72b0", "#dd8452", "#55a868", "#c44e52"]
+    for i, result in enumerate(results):
+        for j, stat in enumerate(("p50_ms", "p99_ms")):
+            values = [result["metrics"][m][stat] for m in metrics]
+            offset = (2 * i + j - len(results) + 0.5) * width
+            ax.bar(
+                x + offset,
+                values,
+                width,
+                label=f"{result['backend']} — {stat[:3]}",
+                color=colours[i % len(colours)],
+                alpha=0.55 if stat == "p50_ms" else 1.0,
+            )
+    if target_ms is not None:
+        ax.axhline(target_ms, color="black", linestyle="--", linewidth=1, label="p99 target")
+    ax.set_xticks(x, list(metrics.values()))
+    ax.set_ylabel("milliseconds")
+    ax.set_title(f"{title}, {report['machine']['cores']} cores ({report['date']})")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
