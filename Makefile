@@ -9,12 +9,12 @@ RASA_VENV := .venv-rasa
 QUIET_PIP := { grep -v --line-buffered -e 'is ignored: it is neither a file nor a directory' -e '^DEPRECATION:' || true; }
 PYTEST_ARGS ?=
 
-.PHONY: run test setup train bench-handoff lint clean
+.PHONY: run test setup train index bench-handoff bench-retrieval bench-vectors lint clean
 
 run: setup ## start Rasa, the action server and the gateway; Ctrl-C stops them all
 	$(VENV)/bin/baton run
 
-test: setup ## set up, train the demo bot if it changed, run every test
+test: setup ## set up, train the demo bot and build its knowledge index if they changed, run every test
 	$(VENV)/bin/baton train
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
@@ -22,6 +22,15 @@ setup: $(VENV)/.installed $(RASA_VENV)/.installed
 
 train: setup ## train the Rasa model if bot/ changed since the last one
 	$(VENV)/bin/baton train
+
+index: setup ## build the knowledge index from help_centre/ (incremental: only changed articles are embedded)
+	$(VENV)/bin/baton index
+
+bench-retrieval: setup ## retrieval quality and latency, BM25 vs dense vs shipped (DATA=a StackFAQ or articles/queries file)
+	$(VENV)/bin/python -m bench.retrieval $(if $(DATA),--data $(DATA)) $(BENCH_ARGS)
+
+bench-vectors: setup ## the index at scale: 1M vectors, single-query latency on one core, recall@10, build time, RAM
+	$(VENV)/bin/python -m bench.vectors $(BENCH_ARGS)
 
 bench-handoff: setup ## handoff latency, SQLite vs PostgreSQL + Redis (table, JSON and chart in bench/results/)
 	$(VENV)/bin/python -m bench.handoff $(BENCH_ARGS)

@@ -1,5 +1,45 @@
-"""The knowledge index: help-centre articles in, a FAISS index out, searched with scores."""
+"""The knowledge index: help-centre articles in, a FAISS + BM25 index out, searched with scores."""
 
-from knowledge_index.embedder import Embedder, load_embedder, model_path
+from knowledge_index.articles import Article, Chunk, chunk_article, load_articles, parse_article
+from knowledge_index.build import BuildReport, build_index, set_calibration, write_index
+from knowledge_index.calibration import calibrate, choose_threshold
+from knowledge_index.embedder import Embedder, TextEmbedder, load_embedder, model_path
+from knowledge_index.errors import ArticleError, IndexMismatch, IndexMissing, KnowledgeError
+from knowledge_index.search import (
+    DENSE_ONLY,
+    LEXICAL_ONLY,
+    SHIPPED,
+    Hit,
+    KnowledgeIndex,
+    Weights,
+    best_per_article,
+)
 
-__all__ = ["Embedder", "load_embedder", "model_path"]
+__all__ = [
+    "DENSE_ONLY",
+    "LEXICAL_ONLY",
+    "SHIPPED",
+    "Article",
+    "ArticleError",
+    "BuildReport",
+    "Chunk",
+    "Embedder",
+    "Hit",
+    "IndexMismatch",
+    "IndexMissing",
+    "KnowledgeError",
+    "KnowledgeIndex",
+    "TextEmbedder",
+    "Weights",
+    "best_per_article",
+    "build_index",
+    "calibrate",
+    "choose_threshold",
+    "chunk_article",
+    "load_articles",
+    "load_embedder",
+    "model_path",
+    "parse_article",
+    "set_calibration",
+    "write_index",
+]

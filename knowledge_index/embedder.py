@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -22,6 +24,29 @@ def model_path() -> Path:
     return path
 
 
+MODEL_NAME = "all-MiniLM-L6-v2"
+
+
+class TextEmbedder(Protocol):
+    """What the index needs from an embedding model."""
+
+    identity: str  # the model and a fingerprint of its weights: recorded in the index manifest
+    dimension: int
+
+    def embed(self, texts: Sequence[str], batch_size: int = 64) -> npt.NDArray[np.float32]: ...
+
+
+def fingerprint(path: Path) -> str:
+    """Model name plus a hash of its config and weight sizes: another model, another value."""
+    digest = hashlib.sha256()
+    for name in ("config.json", "modules.json", "tokenizer.json"):
+        if (path / name).exists():
+            digest.update((path / name).read_bytes())
+    for weights in sorted(path.glob("*.safetensors")):
+        digest.update(f"{weights.name}:{weights.stat().st_size}".encode())
+    return f"{MODEL_NAME}@{digest.hexdigest()[:12]}"
+
+
 class Embedder:
     """Normalised 384-dimensional sentence embeddings on the CPU."""
 
@@ -37,6 +62,7 @@ class Embedder:
             self._model.get_sentence_embedding_dimension
         )
         self.dimension = int(dimension() or 0)
+        self.identity = fingerprint(path)
 
     def embed(self, texts: Sequence[str], batch_size: int = 64) -> npt.NDArray[np.float32]:
         vectors = self._model.encode(

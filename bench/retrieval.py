@@ -1,0 +1,233 @@
+"""Retrieval benchmark: BM25 alone, dense alone and the shipped fusion, side by side.
+
+    python -m bench.retrieval [--data ../shared/datasets/stackfaq/stackExchange-FAQ.json]
+
+Accepts StackFAQ's layout (``root.qapair``: threads with ``question``, ``answer``, ``rephr``;
+the question is the article title, the answers its body, the rephrasings the queries) or the
+generic ``{"articles": [{"id", "title", "body"}], "queries": [{"text", "article_id"}]}``.
+Nothing is trained on the queries. Reports P@1, R@5 and MRR@10 at article level, single-query
+latency p50/p99 (embedding included), index build time and memory; prints a table and writes
+bench/results/retrieval.json and retrieval.png. The scale mode is ``python -m bench.vectors``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import resource
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.report import latency_summary, machine
+from knowledge_index import (
+    DENSE_ONLY,
+    LEXICAL_ONLY,
+    SHIPPED,
+    Article,
+    KnowledgeIndex,
+    Weights,
+    best_per_article,
+    load_embedder,
+    write_index,
+)
+from knowledge_index.lexical import LexicalIndex
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+DEFAULT_DATA = ROOT.parent / "shared" / "datasets" / "stackfaq" / "stackExchange-FAQ.json"
+MODES: dict[str, Weights] = {"bm25": LEXICAL_ONLY, "dense": DENSE_ONLY, "shipped": SHIPPED}
+
+
+def load_dataset(path: Path) -> tuple[list[Article], list[tuple[str, str]]]:
+    """Articles and (query, expected article id) pairs from either accepted layout."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if isinstance(data, dict) and "articles" in data and "queries" in data:
+        articles = [
+            Article(
+                id=str(item["id"]),
+                title=str(item["title"]),
+                url=None,
+                tags=(),
+                body=str(item.get("body") or item["title"]),
+                digest=hashlib.sha256(json.dumps(item, sort_keys=True).encode()).hexdigest(),
+            )
+            for item in data["articles"]
+        ]
+        queries = [(str(q["text"]), str(q["article_id"])) for q in data["queries"]]
+        return articles, queries
+    threads = data["root"]["qapair"]
+    articles, queries = [], []
+    for number, thread in enumerate(threads):
+        article_id = f"thread-{number}"
+        answers = [a.strip() for a in thread.get("answer") or [] if a and a.strip()]
+        body = "\n\n".join(answers) or thread["question"]
+        articles.append(
+            Article(
+                id=article_id,
+                title=thread["question"].strip(),
+                url=None,
+                tags=(),
+                body=body,
+                digest=str(number),
+            )
+        )
+        for text in thread.get("rephr") or []:
+            if text and text.strip() and text.strip() != "*":
+                queries.append((text.strip(), article_id))
+    return articles, queries
+
+
+def ranking_metrics(ranked: Sequence[Sequence[str]], expected: Sequence[str]) -> dict[str, float]:
+    p1 = r5 = mrr = 0.0
+    for ids, gold in zip(ranked, expected, strict=True):
+        position = ids.index(gold) if gold in ids else None
+        p1 += position == 0
+        r5 += position is not None and position < 5
+        mrr += 1 / (position + 1) if position is not None and position < 10 else 0
+    n = max(len(expected), 1)
+    return {"p_at_1": round(p1 / n, 4), "r_at_5": round(r5 / n, 4), "mrr_at_10": round(mrr / n, 4)}
+
+
+def folder_mb(path: Path) -> float:
+    files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+    return round(sum(p.stat().st_size for p in files) / 1e6, 2)
+
+
+def run(data: Path, limit: int | None) -> dict[str, Any]:
+    articles, queries = load_dataset(data)
+    if limit:
+        queries = queries[:limit]
+    print(f"==> {data.name}: {len(articles)} articles, {len(queries)} queries")
+    embedder = load_embedder()
+    with tempfile.TemporaryDirectory() as scratch:
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        report = write_index(articles, Path(scratch), embedder, progress=True)
+        assert report.path is not None
+        build_mb = {
+            "bm25": folder_mb(report.path / "lexical"),
+            "dense": folder_mb(report.path / "vectors.faiss")
+            + folder_mb(report.path / "titles.npy"),
+        }
+        build_mb["shipped"] = round(build_mb["bm25"] + build_mb["dense"], 2)
+        started = time.perf_counter()
+        LexicalIndex.build([f"{a.title}\n{a.body}" for a in articles])
+        bm25_seconds = time.perf_counter() - started
+        index = KnowledgeIndex.load(Path(scratch), embedder)
+        for text, _ in queries[:20]:  # warm up caches and the thread pool
+            index.search(text, k=10)
+        results = []
+        for mode, weights in MODES.items():
+            ranked: list[list[str]] = []
+            latencies = []
+            for text, _ in queries:
+                started = time.perf_counter()
+                hits = best_per_article(index.search(text, k=50, weights=weights))
+                latencies.append((time.perf_counter() - started) * 1000)
+                ranked.append([hit.article_id for hit in hits[:10]])
+            scores = ranking_metrics(ranked, [gold for _, gold in queries])
+            seconds = bm25_seconds if mode == "bm25" else report.seconds
+            results.append({
+                "mode": mode,
+                "weights": weights.describe(),
+                **scores,
+                "latency": latency_summary(latencies, len(queries)),
+                "build_seconds": round(seconds, 2),
+                "index_mb": build_mb[mode],
+            })  # fmt: skip
+            print(f"    {mode}: P@1 {scores['p_at_1']:.4f}")
+        peak_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024
+    return {
+        "benchmark": "retrieval",
+        "date": datetime.now(UTC).date().isoformat(),
+        "machine": machine(),
+        "data": str(data),
+        "articles": len(articles),
+        "chunks": report.chunks,
+        "queries": len(queries),
+        "index_kind": report.kind,
+        "peak_rss_growth_mb": round(peak_mb, 1),
+        "results": results,
+    }
+
+
+def print_results(result: dict[str, Any]) -> None:
+    print()
+    header = (
+        f"{'mode':<9} {'P@1':>7} {'R@5':>7} {'MRR@10':>7} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'build s':>8} {'index MB':>9}"
+    )
+    print(header)
+    print("-" * len(header))
+    for row in result["results"]:
+        print(
+            f"{row['mode']:<9} {row['p_at_1']:>7.4f} {row['r_at_5']:>7.4f} "
+            f"{row['mrr_at_10']:>7.4f} "
+            f"{row['latency']['p50_ms']:>8.2f} {row['latency']['p99_ms']:>8.2f} "
+            f"{row['build_seconds']:>8.1f} {row['index_mb']:>9.2f}"
+        )
+    print(
+        f"\n{result['articles']} articles, {result['chunks']} chunks ({result['index_kind']}), "
+        f"{result['queries']} queries; build time is embedding + FAISS + BM25 for dense and "
+        f"shipped, BM25 alone for bm25; peak RSS growth {result['peak_rss_growth_mb']} MB; "
+        f"{result['machine']['cores']} cores, {result['machine']['cpu']}"
+    )
+
+
+def draw(result: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = result["results"]
+    names = ("p_at_1", "r_at_5", "mrr_at_10")
+    x = np.arange(len(names))
+    fig, (quality, speed) = plt.subplots(1, 2, figsize=(11, 4.5))
+    for i, row in enumerate(rows):
+        quality.bar(x + (i - 1) * 0.27, [row[n] for n in names], 0.27, label=row["mode"])
+        speed.bar(i - 0.17, row["latency"]["p50_ms"], 0.34, color=f"C{i}", alpha=0.55)
+        speed.bar(i + 0.17, row["latency"]["p99_ms"], 0.34, color=f"C{i}")
+    quality.set_xticks(x, ["P@1", "R@5", "MRR@10"])
+    quality.set_ylim(min(r["p_at_1"] for r in rows) - 0.1, 1.0)
+    quality.legend()
+    quality.set_title(f"{Path(result['data']).name}: quality")
+    speed.set_xticks(range(len(rows)), [r["mode"] for r in rows])
+    speed.set_ylabel("ms per query (p50 light, p99 dark)")
+    speed.set_title(f"latency, {result['machine']['cores']} cores ({result['date']})")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.retrieval",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--limit", type=int, help="only the first N queries (a quick look)")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if not args.data.exists():
+        parser.error(f"{args.data} not found")
+    result = run(args.data, args.limit)
+    print_results(result)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "retrieval.json").write_text(json.dumps(result, indent=2))
+    draw(result, args.out / "retrieval.png")
+    print(f"\nwrote {args.out / 'retrieval.json'} and retrieval.png")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

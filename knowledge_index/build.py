@@ -1,0 +1,212 @@
+"""Building the index: articles → chunks → embeddings (cached) → FAISS + BM25 + manifest.
+
+The layout under the index folder::
+
+    cache.sqlite3          embeddings by model and text hash (survives rebuilds)
+    builds/<stamp>/        one complete index: manifest.json, chunks.json, titles.npy,
+                           vectors.faiss, lexical/
+    current -> builds/<stamp>
+
+A build writes a new folder and then moves the ``current`` link in one step, so a process
+that loads the index meanwhile sees the old one or the new one, never half of each.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+import numpy.typing as npt
+
+from knowledge_index.articles import Article, Chunk, chunk_article, load_articles
+from knowledge_index.cache import EmbeddingCache
+from knowledge_index.embedder import TextEmbedder
+from knowledge_index.errors import ArticleError, KnowledgeError
+from knowledge_index.lexical import LexicalIndex
+from knowledge_index.vectors import build_vector_index, kind_of
+
+MANIFEST_VERSION = 1
+KEEP_BUILDS = 2  # the current build and the one before it
+
+
+@dataclass
+class BuildReport:
+    articles: int = 0
+    chunks: int = 0
+    embedded: int = 0  # texts sent to the model in this build
+    cached: int = 0  # texts whose embedding came from the cache
+    changed: list[str] = field(default_factory=list)  # article ids new or edited since last build
+    removed: list[str] = field(default_factory=list)
+    failed: list[ArticleError] = field(default_factory=list)
+    kind: str = ""
+    seconds: float = 0.0
+    path: Path | None = None
+
+
+def embed_cached(
+    texts: Sequence[str],
+    embedder: TextEmbedder,
+    cache: EmbeddingCache | None,
+    *,
+    progress: bool = False,
+    batch_size: int = 64,
+) -> tuple[npt.NDArray[np.float32], int]:
+    """Embeddings of ``texts`` in order, and how many had to be computed (not in the cache)."""
+    found = cache.get(texts) if cache else {}
+    missing = list(dict.fromkeys(text for text in texts if text not in found))
+    if missing:
+        computed: list[npt.NDArray[np.float32]] = []
+        batches = range(0, len(missing), batch_size)
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(missing), desc="embedding", unit="text")
+        for start in batches:
+            batch = missing[start : start + batch_size]
+            computed.append(embedder.embed(batch, batch_size=batch_size))
+            if bar is not None:
+                bar.update(len(batch))
+        if bar is not None:
+            bar.close()
+        vectors = np.concatenate(computed)
+        if cache:
+            cache.put(missing, vectors)
+        found.update(zip(missing, vectors, strict=True))
+    matrix = (
+        np.stack([found[text] for text in texts])
+        if texts
+        else np.zeros((0, embedder.dimension), dtype=np.float32)
+    )
+    return matrix.astype(np.float32, copy=False), len(missing)
+
+
+def previous_manifest(index_dir: Path) -> dict[str, Any] | None:
+    path = index_dir / "current" / "manifest.json"
+    if not path.exists():
+        return None
+    try:
+        data: dict[str, Any] = json.loads(path.read_text())
+        return data
+    except (OSError, ValueError):
+        return None
+
+
+def build_index(
+    articles_dir: Path,
+    index_dir: Path,
+    embedder: TextEmbedder,
+    *,
+    progress: bool = False,
+    calibration: dict[str, Any] | None = None,
+) -> BuildReport:
+    """Index every article under ``articles_dir`` into ``index_dir``; embeds only texts not
+    seen before. Articles that fail to load are reported and left out; the rest are indexed."""
+    started = time.perf_counter()
+    articles, failed = load_articles(articles_dir)
+    return write_index(
+        articles, index_dir, embedder, progress=progress, failed=failed,
+        calibration=calibration, started=started,
+    )  # fmt: skip
+
+
+def write_index(
+    articles: Sequence[Article],
+    index_dir: Path,
+    embedder: TextEmbedder,
+    *,
+    progress: bool = False,
+    failed: Sequence[ArticleError] = (),
+    calibration: dict[str, Any] | None = None,
+    started: float | None = None,
+) -> BuildReport:
+    started = started if started is not None else time.perf_counter()
+    if not articles:
+        raise KnowledgeError("no article could be loaded; nothing to index")
+    report = BuildReport(failed=list(failed))
+    before = previous_manifest(index_dir)
+    old_hashes: dict[str, str] = (before or {}).get("articles", {})
+    if before and before.get("model") != embedder.identity:
+        old_hashes = {}  # another model: every article counts as changed
+    report.changed = [a.id for a in articles if old_hashes.get(a.id) != a.digest]
+    report.removed = sorted(set(old_hashes) - {a.id for a in articles})
+
+    chunks: list[Chunk] = [chunk for article in articles for chunk in chunk_article(article)]
+    index_dir.mkdir(parents=True, exist_ok=True)
+    cache = EmbeddingCache(index_dir / "cache.sqlite3", embedder.identity, embedder.dimension)
+    try:
+        texts = [chunk.embedding_text for chunk in chunks] + [a.title for a in articles]
+        vectors, computed = embed_cached(texts, embedder, cache, progress=progress)
+    finally:
+        cache.close()
+    chunk_vectors, title_vectors = vectors[: len(chunks)], vectors[len(chunks) :]
+    report.embedded = computed
+    report.cached = len(set(texts)) - computed
+
+    vector_index = build_vector_index(np.ascontiguousarray(chunk_vectors))
+    lexical = LexicalIndex.build([f"{c.title}\n{c.heading}\n{c.text}" for c in chunks])
+
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+    build = index_dir / "builds" / stamp
+    build.mkdir(parents=True)
+    faiss.write_index(vector_index, str(build / "vectors.faiss"))
+    np.save(build / "titles.npy", title_vectors)
+    lexical.save(build / "lexical")
+    (build / "chunks.json").write_text(
+        json.dumps([_chunk_record(chunk) for chunk in chunks], ensure_ascii=False)
+    )
+    report.kind = kind_of(vector_index)
+    manifest = {
+        "version": MANIFEST_VERSION,
+        "model": embedder.identity,
+        "dimension": embedder.dimension,
+        "index_kind": report.kind,
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "chunks": len(chunks),
+        "articles": {article.id: article.digest for article in articles},
+        "article_order": [article.id for article in articles],
+        "calibration": calibration,
+    }
+    (build / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    _point_current_at(index_dir, build)
+    report.articles, report.chunks = len(articles), len(chunks)
+    report.seconds = time.perf_counter() - started
+    report.path = build
+    return report
+
+
+def set_calibration(index_dir: Path, calibration: dict[str, Any]) -> None:
+    """Record the answer threshold (see ``calibration.py``) in the current build's manifest."""
+    path = index_dir / "current" / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["calibration"] = calibration
+    scratch = path.with_suffix(".json.tmp")
+    scratch.write_text(json.dumps(manifest, indent=2))
+    os.replace(scratch, path)
+
+
+def _chunk_record(chunk: Chunk) -> dict[str, Any]:
+    record = asdict(chunk)
+    record["tags"] = list(chunk.tags)
+    return record
+
+
+def _point_current_at(index_dir: Path, build: Path) -> None:
+    link = index_dir / "current"
+    scratch = index_dir / f".current-{os.getpid()}"
+    if scratch.is_symlink() or scratch.exists():
+        scratch.unlink()
+    scratch.symlink_to(build.relative_to(index_dir))
+    os.replace(scratch, link)  # atomic: readers see the old build or the new one
+    builds = sorted((index_dir / "builds").iterdir())
+    for old in builds[:-KEEP_BUILDS]:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,55 @@
+"""Embeddings already computed, keyed by the model and a hash of the text: a rebuild embeds
+only what changed."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+
+def text_key(model: str, text: str) -> str:
+    return hashlib.sha256(f"{model}\x00{text}".encode()).hexdigest()
+
+
+class EmbeddingCache:
+    """A SQLite file of float32 vectors; safe to delete (everything is embedded again)."""
+
+    def __init__(self, path: Path, model: str, dimension: int) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path)
+        self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB)")
+        self.model = model
+        self.dimension = dimension
+
+    def get(self, texts: Sequence[str]) -> dict[str, npt.NDArray[np.float32]]:
+        """The cached vectors of those texts that have one, by text."""
+        keys = {text_key(self.model, text): text for text in texts}
+        found: dict[str, npt.NDArray[np.float32]] = {}
+        items = list(keys)
+        for start in range(0, len(items), 500):  # SQLite's bound-parameter limit
+            batch = items[start : start + 500]
+            marks = ",".join("?" * len(batch))
+            rows = self._db.execute(
+                f"SELECT key, vector FROM vectors WHERE key IN ({marks})", batch
+            )
+            for key, blob in rows:
+                vector = np.frombuffer(blob, dtype=np.float32)
+                if vector.shape == (self.dimension,):
+                    found[keys[key]] = vector
+        return found
+
+    def put(self, texts: Sequence[str], vectors: npt.NDArray[np.float32]) -> None:
+        rows = [
+            (text_key(self.model, text), np.asarray(vector, dtype=np.float32).tobytes())
+            for text, vector in zip(texts, vectors, strict=True)
+        ]
+        with self._db:
+            self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
+
+    def close(self) -> None:
+        self._db.close()

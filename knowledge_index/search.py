@@ -1,0 +1,202 @@
+"""Searching the index: dense similarity to the chunk and to its article's title, fused with
+BM25, one score per chunk.
+
+The weights are measured (``python -m bench.retrieval``, README): on StackFAQ the article
+title carries most of the signal (dense over titles alone: P@1 0.945), the best chunk of the
+body adds to it (+0.009), and BM25 adds a little more where a rare exact word matters.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+import numpy.typing as npt
+
+from knowledge_index.articles import Chunk
+from knowledge_index.embedder import TextEmbedder
+from knowledge_index.errors import IndexMismatch, IndexMissing, KnowledgeError
+from knowledge_index.lexical import LexicalIndex
+from knowledge_index.vectors import prepare_for_search, search_vectors
+
+# Enough of a query to judge it: MiniLM reads 256 word pieces, and BM25 over a 10,000-character
+# paste only gets slower, not better.
+MAX_QUERY_CHARS = 2_000
+# Chunks looked at per query, from each signal, before the fused ranking.
+CANDIDATES = 64
+WORD = re.compile(r"\w", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How the signals add up; the score is their weighted mean, so it stays in [-1, 1]."""
+
+    title: float = 1.0  # cosine(query, the chunk's article title)
+    chunk: float = 0.3  # cosine(query, the chunk)
+    lexical: float = 0.15  # BM25 of the chunk / best BM25 among the candidates
+
+    def describe(self) -> str:
+        return f"title {self.title} + chunk {self.chunk} + bm25 {self.lexical}"
+
+
+SHIPPED = Weights()
+DENSE_ONLY = Weights(lexical=0.0)
+LEXICAL_ONLY = Weights(title=0.0, chunk=0.0, lexical=1.0)
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: Chunk
+    score: float  # the fused score, what the answer threshold is compared with
+    title_similarity: float
+    chunk_similarity: float
+    lexical: float  # raw BM25
+
+    @property
+    def article_id(self) -> str:
+        return self.chunk.article_id
+
+
+class KnowledgeIndex:
+    """A built index loaded in memory. ``search`` is thread-safe (FAISS and numpy read only)."""
+
+    def __init__(
+        self,
+        chunks: Sequence[Chunk],
+        vectors: faiss.Index,
+        titles: npt.NDArray[np.float32],
+        article_order: Sequence[str],
+        lexical: LexicalIndex,
+        embedder: TextEmbedder,
+        manifest: dict[str, Any],
+    ) -> None:
+        self.chunks = list(chunks)
+        self._vectors = vectors
+        self._titles = titles
+        self._article_row = {article_id: row for row, article_id in enumerate(article_order)}
+        self._chunk_title_row = np.array(
+            [self._article_row[chunk.article_id] for chunk in self.chunks], dtype=np.int64
+        )
+        self._lexical = lexical
+        self._embedder = embedder
+        self.manifest = manifest
+
+    @property
+    def threshold(self) -> float | None:
+        """The calibrated score below which the bot should not answer (None: not calibrated)."""
+        calibration = self.manifest.get("calibration") or {}
+        value = calibration.get("threshold")
+        return float(value) if value is not None else None
+
+    @classmethod
+    def load(cls, index_dir: Path, embedder: TextEmbedder) -> KnowledgeIndex:
+        """The current build under ``index_dir``; refuses one built with another model."""
+        build = index_dir / "current"
+        if not (build / "manifest.json").exists():
+            raise IndexMissing(index_dir)
+        manifest = json.loads((build / "manifest.json").read_text())
+        built_with = f"{manifest.get('model')} ({manifest.get('dimension')} dimensions)"
+        expected = f"{embedder.identity} ({embedder.dimension} dimensions)"
+        if manifest.get("model") != embedder.identity or manifest.get("dimension") != (
+            embedder.dimension
+        ):
+            raise IndexMismatch(index_dir, built_with, expected)
+        vectors = faiss.read_index(str(build / "vectors.faiss"))
+        if vectors.d != embedder.dimension:
+            raise IndexMismatch(index_dir, f"{vectors.d} dimensions", expected)
+        prepare_for_search(vectors)
+        chunks = [
+            Chunk(**{**record, "tags": tuple(record.get("tags", ()))})
+            for record in json.loads((build / "chunks.json").read_text())
+        ]
+        if len(chunks) != vectors.ntotal:
+            raise KnowledgeError(f"{build}: {len(chunks)} chunks but {vectors.ntotal} vectors")
+        return cls(
+            chunks,
+            vectors,
+            np.load(build / "titles.npy"),
+            manifest["article_order"],
+            LexicalIndex.load(build / "lexical"),
+            embedder,
+            manifest,
+        )
+
+    def search(self, query: str, k: int = 5, weights: Weights = SHIPPED) -> list[Hit]:
+        """The ``k`` best chunks for ``query``, best first. A query with no letters or digits
+        finds nothing (an empty list), whatever else it holds."""
+        query = query.strip()[:MAX_QUERY_CHARS]
+        if not WORD.search(query) or not self.chunks:
+            return []
+        dense = bool(weights.title or weights.chunk)
+        vector = self._embedder.embed([query])[0] if dense else None
+        return self.search_vector(query, vector, k, weights)
+
+    def search_vector(
+        self,
+        query: str,
+        vector: npt.NDArray[np.float32] | None,
+        k: int = 5,
+        weights: Weights = SHIPPED,
+    ) -> list[Hit]:
+        """``search`` with the query already embedded (benchmarks embed queries in batches);
+        ``vector`` may be None for lexical-only weights."""
+        if vector is None:
+            vector = np.zeros(self._titles.shape[1], dtype=np.float32)
+            weights = Weights(title=0.0, chunk=0.0, lexical=weights.lexical or 1.0)
+        title_similarity = self._titles @ vector
+        lexical = self._lexical.scores(query) if weights.lexical else None
+        candidates: set[int] = set()
+        if weights.chunk or weights.title:
+            _, ids = search_vectors(self._vectors, vector[None, :], CANDIDATES)
+            candidates.update(int(i) for i in ids[0] if i >= 0)
+            # chunks of the articles whose titles match best, even if their text does not
+            best_titles = np.argsort(-title_similarity)[:CANDIDATES]
+            wanted = set(best_titles.tolist())
+            candidates.update(
+                int(i) for i in np.flatnonzero(np.isin(self._chunk_title_row, list(wanted)))
+            )
+        if lexical is not None:
+            candidates.update(int(i) for i in np.argsort(-lexical)[:CANDIDATES] if lexical[i] > 0)
+        if not candidates:
+            return []
+        rows = np.fromiter(candidates, dtype=np.int64)
+        chunk_vectors = np.vstack([self._vectors.reconstruct(int(row)) for row in rows])
+        chunk_similarity = chunk_vectors @ vector
+        titles = title_similarity[self._chunk_title_row[rows]]
+        total = weights.title + weights.chunk + weights.lexical
+        score = weights.title * titles + weights.chunk * chunk_similarity
+        lexical_rows = np.zeros(len(rows), dtype=np.float32)
+        if lexical is not None:
+            lexical_rows = lexical[rows]
+            best = float(lexical_rows.max())
+            if best > 0:
+                score = score + weights.lexical * (lexical_rows / best)
+        score = score / total
+        order = np.argsort(-score, kind="stable")[:k]
+        return [
+            Hit(
+                chunk=self.chunks[int(rows[i])],
+                score=float(score[i]),
+                title_similarity=float(titles[i]),
+                chunk_similarity=float(chunk_similarity[i]),
+                lexical=float(lexical_rows[i]),
+            )
+            for i in order
+        ]
+
+
+def best_per_article(hits: Sequence[Hit]) -> list[Hit]:
+    """The hits with only the best chunk of each article, in order."""
+    seen: set[str] = set()
+    result = []
+    for hit in hits:
+        if hit.article_id not in seen:
+            seen.add(hit.article_id)
+            result.append(hit)
+    return result
