@@ -11,6 +11,7 @@ from actions.asks import ActionAskEmail, ActionAskName, ActionAskOrderNumber
 from actions.handoff import ActionHandoff, HandoffControl, handoff_control, handoff_reason
 from actions.handoff_reasons import HandoffReason
 from actions.identity import ValidateIdentityForm
+from actions.knowledge import ActionKnowledgeAnswer, ActionKnowledgeFeedback
 from actions.order_status import ActionOrderStatus, ValidateOrderNumberForm
 from actions.orders import Order, OrderBook, OrderBookError, OrderStatus, load_order_book
 
@@ -19,6 +20,8 @@ __all__ = [
     "ActionAskName",
     "ActionAskOrderNumber",
     "ActionHandoff",
+    "ActionKnowledgeAnswer",
+    "ActionKnowledgeFeedback",
     "ActionOrderStatus",
     "HandoffControl",
     "HandoffReason",

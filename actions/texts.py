@@ -147,3 +147,52 @@ def handoff_connecting(first_name: str | None) -> str:
         f"{thanks}I'm connecting you with a colleague now. They'll see our conversation, "
         "so you won't need to repeat yourself."
     )
+
+
+# --- knowledge answers ------------------------------------------------------------------
+
+DID_THAT_HELP: Final = "Did that help?"
+DID_THAT_HELP_BUTTONS: Final = [button("Yes, thanks", "affirm"), button("No", "deny")]
+KNOWLEDGE_HELPED: Final = "Great! Is there anything else I can help you with?"
+KNOWLEDGE_NOT_HELPED: Final = (
+    "Sorry about that. Could you tell me in other words what you need? "
+    "A few more details help me find the right answer."
+)
+KNOWLEDGE_REPHRASE: Final = (
+    "I'm not sure I have an answer to that. Could you put it another way, with a few more "
+    "details? Or pick one of these:"
+)
+KNOWLEDGE_HANDOFF: Final = (
+    "I couldn't find the answer in our help centre, so I'll connect you with a colleague "
+    "who can help."
+)
+KNOWLEDGE_UNAVAILABLE: Final = (
+    "Sorry, I can't search our help centre right now. A colleague can answer your question."
+)
+TOPIC_BUTTONS: Final = [
+    button("Track my order", "order_status"),
+    button("Returns", "returns"),
+    button("Delivery options", "delivery_options"),
+    TALK_TO_PERSON,
+]
+# a clicked topic button sends only its intent ("/returns"): the question it stands for
+KNOWLEDGE_TOPIC_QUESTIONS: Final[dict[str, str]] = {
+    "returns": "How do I return a product?",
+    "delivery_options": "What delivery options do you offer and what do they cost?",
+    "refund_status": "When will I get my refund?",
+    "invoice": "Where can I find my invoice?",
+    "payment_problem": "My payment did not work",
+    "account_password": "How do I reset my password?",
+    "product_question": "Where can I find product specifications and advice?",
+    "stock_availability": "When will a sold-out product be back in stock?",
+    "warranty": "How do I make a warranty claim?",
+    "discount_code": "How do I use a discount code?",
+    "contact_hours": "When is customer service open?",
+}
+
+
+def knowledge_answer(first: str, rest: str, title: str, link: str | None) -> str:
+    """The answer: its first sentence, the rest of the passage, and where it comes from."""
+    body = f"{first}\n\n{rest}" if rest else first
+    source = f"{title}: {link}" if link else title
+    return f"{body}\n\nFrom our help centre — {source}"

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 
+from baton.knowledge import ensure_index
 from baton.stack import StackError, StackSettings, run
 from baton.training import TrainingFailed, ensure_model
 
@@ -15,8 +16,14 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     run_cmd = commands.add_parser("run", help="train if needed, then start the whole stack")
     run_cmd.add_argument("--no-train", action="store_true", help="use the existing model as is")
-    train_cmd = commands.add_parser("train", help="train the Rasa model if bot/ changed")
+    train_cmd = commands.add_parser(
+        "train", help="train the Rasa model if bot/ changed; build the knowledge index if needed"
+    )
     train_cmd.add_argument("--force", action="store_true", help="train even if nothing changed")
+    index_cmd = commands.add_parser(
+        "index", help="build the knowledge index from help_centre/ if it changed"
+    )
+    index_cmd.add_argument("--rebuild", action="store_true", help="build even if nothing changed")
     commands.add_parser("migrate", help="bring the database schema up to date")
     agent_cmd = commands.add_parser("agent", help="add or list the agents who take handoffs")
     agent_actions = agent_cmd.add_subparsers(dest="agent_command", required=True)
@@ -33,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "train":
             ensure_model(force=args.force)
+            return ensure_index()
+        elif args.command == "index":
+            return ensure_index(force=args.rebuild)
         elif args.command == "migrate":
             from gateway.settings import load_settings
             from handoff.database import migrate
@@ -44,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "run":
             if not args.no_train:
                 ensure_model()
+                if ensure_index() == 2:
+                    return 1
             return asyncio.run(run(StackSettings()))
     except (StackError, TrainingFailed) as exc:
         print(f"baton: {exc}", file=sys.stderr)

@@ -197,7 +197,7 @@ def draw(result: dict[str, Any], path: Path) -> None:
         speed.bar(i + 0.17, row["latency"]["p99_ms"], 0.34, color=f"C{i}")
     quality.set_xticks(x, ["P@1", "R@5", "MRR@10"])
     quality.set_ylim(min(r["p_at_1"] for r in rows) - 0.1, 1.0)
-    quality.legend()
+    quality.legend(loc="upper left", fontsize=8)
     quality.set_title(f"{Path(result['data']).name}: quality")
     speed.set_xticks(range(len(rows)), [r["mode"] for r in rows])
     speed.set_ylabel("ms per query (p50 light, p99 dark)")

@@ -25,6 +25,7 @@ class MessageOut(TypedDict):
     client_id: str | None  # the id the customer's client gave it, for de-duplication
     agent_name: str | None  # who wrote an agent message
     nlu: NluOut | None  # only on customer messages the bot has seen
+    article: dict[str, Any] | None  # a help-centre answer's source: id, title, url, score
 
 
 def message_out(message: Message) -> MessageOut:
@@ -45,6 +46,7 @@ def message_out(message: Message) -> MessageOut:
         "client_id": message.client_id,
         "agent_name": message.meta.get("agent_name"),
         "nlu": nlu,
+        "article": message.meta.get("article"),
     }
 
 

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from baton import paths
+from baton.knowledge import ensure_index
 from baton.stack import ProcessSpec, Running, StackSettings, specs, start_all, stop, wait_healthy
 from baton.training import ensure_model
 from tests.services import free_port
@@ -72,6 +73,7 @@ class Stack:
 @pytest.fixture(scope="module")
 async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
     ensure_model()
+    assert ensure_index() == 0, "the knowledge index could not be built (see above)"
     var: Path = tmp_path_factory.mktemp("stack")
     settings = StackSettings(
         port=free_port(),

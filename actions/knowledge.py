@@ -1,0 +1,206 @@
+"""Self-service answers from the help centre, and what happens when they do not help.
+
+``action_knowledge_answer`` searches the knowledge index with the customer's words. A hit at
+or above the calibrated threshold is answered with its passage, a short answer and a link to
+the article, then "Did that help?". Below the threshold the bot asks once for other words;
+a second miss, or a second "no" to an answer, goes to the handoff path (identity form, then a
+person) — never to a confident wrong answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import texts
+from actions.names import (
+    AFFIRM,
+    HANDOFF_REASON,
+    IDENTITY_FORM,
+    KNOWLEDGE_ARTICLE,
+    KNOWLEDGE_MISSES,
+    KNOWLEDGE_SCORE,
+)
+from actions.tracking import latest_intent, latest_text
+
+log = logging.getLogger(__name__)
+
+# one rephrase attempt: the second miss (low score or "no") hands over
+MISSES_BEFORE_HANDOFF = 2
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")
+
+
+def index_dir() -> Path:
+    from baton import paths
+
+    return Path(os.environ.get("BATON_KNOWLEDGE_INDEX") or paths.VAR / "knowledge")
+
+
+class HelpCentre:
+    """The knowledge index, loaded once per process in a background thread."""
+
+    _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="knowledge")
+    _loading: Future[Any] | None = None
+
+    @classmethod
+    def warm(cls) -> None:
+        if cls._loading is None:
+            cls._loading = cls._executor.submit(cls._load, index_dir())
+
+    @staticmethod
+    def _load(path: Path) -> Any:
+        from knowledge_index import KnowledgeIndex, load_embedder
+
+        index = KnowledgeIndex.load(path, load_embedder())
+        log.info("knowledge index loaded: %d chunks from %s", len(index.chunks), path)
+        return index
+
+    @classmethod
+    async def index(cls) -> Any:
+        cls.warm()
+        assert cls._loading is not None
+        return await asyncio.wrap_future(cls._loading)
+
+    @classmethod
+    def reset(cls) -> None:
+        """Forget the loaded index (tests; a rebuilt index is picked up on next use)."""
+        cls._loading = None
+
+
+def search_text(tracker: Tracker) -> str:
+    """What to search for: the customer's words, or for a clicked topic button ("/returns")
+    the question that button stands for."""
+    text = latest_text(tracker).strip()
+    if text.startswith("/"):
+        intent = latest_intent(tracker) or text[1:]
+        return texts.KNOWLEDGE_TOPIC_QUESTIONS.get(intent, intent.replace("_", " "))
+    return text
+
+
+def sentences(text: str) -> list[str]:
+    flat = " ".join(line.strip() for line in text.splitlines() if line.strip())
+    return [s for s in _SENTENCE_END.split(flat) if s]
+
+
+def short_answer(passage: str, limit: int = 280) -> tuple[str, str]:
+    """The passage's first sentence (articles open each section with the direct answer) and
+    the rest of it, trimmed at a sentence boundary."""
+    parts = sentences(passage)
+    if not parts:
+        return "", ""
+    first, rest = parts[0], parts[1:]
+    kept: list[str] = []
+    size = 0
+    for sentence in rest:
+        if size + len(sentence) > limit * 2:
+            break
+        kept.append(sentence)
+        size += len(sentence) + 1
+    return first, " ".join(kept)
+
+
+def misses(tracker: Tracker) -> int:
+    value = tracker.get_slot(KNOWLEDGE_MISSES)
+    try:
+        return int(float(value or 0))
+    except (TypeError, ValueError):
+        return 0
+
+
+def hand_over(dispatcher: CollectingDispatcher, reason: str) -> list[EventType]:
+    """Say why and start the identity form; action_handoff follows when it is complete."""
+    dispatcher.utter_message(text=texts.KNOWLEDGE_HANDOFF)
+    return [
+        SlotSet(KNOWLEDGE_MISSES, 0),
+        SlotSet(HANDOFF_REASON, reason),
+        FollowupAction(IDENTITY_FORM),
+    ]
+
+
+class ActionKnowledgeAnswer(Action):
+    """Answers from the help centre, or asks for other words, or hands over (see module)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        HelpCentre.warm()  # the action server starts; the first question should not wait
+
+    def name(self) -> str:
+        return "action_knowledge_answer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        from knowledge_index import KnowledgeError
+
+        query = search_text(tracker)
+        try:
+            index = await HelpCentre.index()
+            hits = await asyncio.to_thread(index.search, query, 3)
+        except KnowledgeError as exc:
+            log.error("knowledge search unavailable: %s", exc)
+            HelpCentre.reset()  # try loading again next time (a rebuild may fix it)
+            dispatcher.utter_message(
+                text=texts.KNOWLEDGE_UNAVAILABLE, buttons=[texts.TALK_TO_PERSON]
+            )
+            return []
+        threshold = index.threshold
+        best = hits[0] if hits else None
+        if best is None or threshold is None or best.score < threshold:
+            log.info(
+                "knowledge miss (score %s, threshold %s)",
+                f"{best.score:.3f}" if best else "none", threshold,
+            )  # fmt: skip
+            count = misses(tracker) + 1
+            if count >= MISSES_BEFORE_HANDOFF:
+                return hand_over(dispatcher, "knowledge_not_found")
+            dispatcher.utter_message(text=texts.KNOWLEDGE_REPHRASE, buttons=texts.TOPIC_BUTTONS)
+            return [SlotSet(KNOWLEDGE_MISSES, count), SlotSet(KNOWLEDGE_ARTICLE, None)]
+
+        chunk = best.chunk
+        first, rest = short_answer(chunk.text)
+        dispatcher.utter_message(text=texts.knowledge_answer(first, rest, chunk.title, chunk.link))
+        # the gateway attaches this to the answer above: the conversation record keeps which
+        # article, which passage and how sure the bot was
+        dispatcher.utter_message(
+            json_message={
+                "article": {
+                    "id": chunk.article_id,
+                    "title": chunk.title,
+                    "url": chunk.link,
+                    "chunk": chunk.id,
+                    "score": round(best.score, 4),
+                    "threshold": threshold,
+                }
+            }
+        )
+        dispatcher.utter_message(text=texts.DID_THAT_HELP, buttons=texts.DID_THAT_HELP_BUTTONS)
+        return [SlotSet(KNOWLEDGE_ARTICLE, chunk.article_id), SlotSet(KNOWLEDGE_SCORE, best.score)]
+
+
+class ActionKnowledgeFeedback(Action):
+    """The customer's answer to "Did that help?": glad, or one more try, or a person."""
+
+    def name(self) -> str:
+        return "action_knowledge_feedback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if latest_intent(tracker) == AFFIRM:
+            dispatcher.utter_message(text=texts.KNOWLEDGE_HELPED)
+            return [SlotSet(KNOWLEDGE_MISSES, 0)]
+        count = misses(tracker) + 1
+        if count >= MISSES_BEFORE_HANDOFF:
+            return hand_over(dispatcher, "knowledge_rejected")
+        dispatcher.utter_message(text=texts.KNOWLEDGE_NOT_HELPED)
+        return [SlotSet(KNOWLEDGE_MISSES, count)]

@@ -1,0 +1,147 @@
+"""``baton index``: build the help centre's knowledge index and calibrate its answer threshold.
+
+The articles are Markdown files in help_centre/. The threshold is calibrated on the bot's own
+training data: the NLU examples of every intent that rules.yml sends to the help centre are
+questions it should answer; the out-of-scope and small-talk examples are messages it should
+not. Nothing is rebuilt when neither the articles, the model nor that data changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from baton import paths
+
+ARTICLES = paths.ROOT / "help_centre"
+KNOWLEDGE_ACTION = "action_knowledge_answer"
+# messages the help centre should not answer (the bot handles them otherwise)
+UNANSWERABLE_INTENTS = ("out_of_scope", "greet", "goodbye", "thanks", "bot_challenge")
+_ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
+
+
+def index_dir() -> Path:
+    return Path(os.environ.get("BATON_KNOWLEDGE_INDEX") or paths.VAR / "knowledge")
+
+
+@dataclass(frozen=True)
+class CalibrationData:
+    answerable: list[str]
+    unanswerable: list[str]
+    digest: str  # of both lists: recalibrate when the bot's data changes
+
+
+def knowledge_intents(rules_file: Path) -> list[str]:
+    """Intents whose rule answers them with the help centre (nlu_fallback aside)."""
+    rules = (yaml.safe_load(rules_file.read_text()) or {}).get("rules") or []
+    intents: list[str] = []
+    for rule in rules:
+        steps = rule.get("steps") or []
+        for step, following in pairwise(steps):
+            intent = step.get("intent")
+            if intent and intent != "nlu_fallback" and following.get("action") == KNOWLEDGE_ACTION:
+                intents.append(intent)
+    return sorted(set(intents))
+
+
+def nlu_examples(nlu_folder: Path) -> dict[str, list[str]]:
+    """Example texts per intent from Rasa NLU YAML files, entity annotations removed."""
+    examples: dict[str, list[str]] = {}
+    for file in sorted(nlu_folder.rglob("*.yml")):
+        for item in (yaml.safe_load(file.read_text()) or {}).get("nlu") or []:
+            if "intent" not in item:
+                continue
+            lines = str(item.get("examples") or "").splitlines()
+            texts = [
+                _ANNOTATION.sub(r"\1", line.strip()[2:])
+                for line in lines
+                if line.strip().startswith("- ")
+            ]
+            examples.setdefault(item["intent"], []).extend(t for t in texts if t.strip())
+    return examples
+
+
+def calibration_data(bot: Path = paths.BOT) -> CalibrationData:
+    intents = knowledge_intents(bot / "data" / "rules.yml")
+    examples = nlu_examples(bot / "data" / "nlu")
+    answerable = [text for intent in intents for text in examples.get(intent, [])]
+    unanswerable = [text for intent in UNANSWERABLE_INTENTS for text in examples.get(intent, [])]
+    digest = hashlib.sha256(json.dumps([answerable, unanswerable]).encode()).hexdigest()
+    return CalibrationData(answerable, unanswerable, digest)
+
+
+def up_to_date(articles: Path, target: Path, data: CalibrationData) -> bool:
+    """True when the current build has these articles, this model and this calibration data
+    (checked without loading the model)."""
+    from knowledge_index.articles import load_articles
+    from knowledge_index.embedder import fingerprint, model_path
+
+    manifest_file = target / "current" / "manifest.json"
+    if not manifest_file.exists():
+        return False
+    manifest: dict[str, Any] = json.loads(manifest_file.read_text())
+    found, failed = load_articles(articles)
+    return (
+        not failed
+        and manifest.get("model") == fingerprint(model_path())
+        and manifest.get("articles") == {a.id: a.digest for a in found}
+        and (manifest.get("calibration") or {}).get("source_digest") == data.digest
+    )
+
+
+def ensure_index(force: bool = False, articles: Path = ARTICLES, target: Path | None = None) -> int:
+    """Build (incrementally) and calibrate when needed; 0 on success, 1 when some article
+    failed (the others are indexed), 2 when nothing could be indexed."""
+    from knowledge_index import (
+        KnowledgeError,
+        KnowledgeIndex,
+        build_index,
+        calibrate,
+        load_embedder,
+    )
+    from knowledge_index.build import set_calibration
+
+    target = target or index_dir()
+    data = calibration_data()
+    if not force and up_to_date(articles, target, data):
+        print(f"==> knowledge index up to date ({target})", flush=True)
+        return 0
+    print(f"==> building the knowledge index from {articles}", flush=True)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    embedder = load_embedder()
+    try:
+        report = build_index(articles, target, embedder, progress=True)
+    except KnowledgeError as exc:
+        print(f"baton: {exc}", file=sys.stderr)
+        return 2
+    for error in report.failed:
+        print(f"baton: skipped {error}", file=sys.stderr)
+    print(
+        f"    {report.articles} articles, {report.chunks} chunks ({report.kind}); "
+        f"embedded {report.embedded}, from cache {report.cached}; "
+        f"{len(report.changed)} new or changed, {len(report.removed)} removed; "
+        f"{report.seconds:.1f} s",
+        flush=True,
+    )
+    index = KnowledgeIndex.load(target, embedder)
+    calibration = calibrate(index, data.answerable, data.unanswerable)
+    calibration["source"] = "bot/data/nlu: help-centre intents vs out-of-scope and small talk"
+    calibration["source_digest"] = data.digest
+    set_calibration(target, calibration)
+    print(
+        f"    answer threshold {calibration['threshold']:.3f}: answers "
+        f"{calibration['true_positive_rate']:.0%} of {calibration['answerable']} help-centre "
+        f"questions and {calibration['false_positive_rate']:.0%} of "
+        f"{calibration['unanswerable']} other messages",
+        flush=True,
+    )
+    return 1 if report.failed else 0

@@ -1,0 +1,152 @@
+"""The help-centre answer action's branches: answer, ask for other words, hand over."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import texts
+from actions.knowledge import ActionKnowledgeAnswer, ActionKnowledgeFeedback, HelpCentre
+from actions.names import HANDOFF_REASON, KNOWLEDGE_ARTICLE, KNOWLEDGE_MISSES, KNOWLEDGE_SCORE
+from knowledge_index import (
+    KnowledgeIndex,
+    build_index,
+    calibrate,
+    load_embedder,
+    set_calibration,
+)
+from tests.actions.trackers import make_tracker
+
+CORPUS = Path(__file__).parent.parent / "knowledge_index" / "corpus"
+
+
+@pytest.fixture(scope="module")
+def index_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("knowledge")
+    embedder = load_embedder()
+    build_index(CORPUS, folder, embedder)
+    calibration = calibrate(
+        KnowledgeIndex.load(folder, embedder),
+        ["how can I send something back?", "is express shipping available", "reset my password"],
+        ["what's the weather tomorrow", "tell me a joke", "hello there", "who won the match"],
+    )
+    set_calibration(folder, calibration)
+    return folder
+
+
+def threshold(folder: Path) -> float:
+    return float(
+        json.loads((folder / "current" / "manifest.json").read_text())["calibration"]["threshold"]
+    )
+
+
+@pytest.fixture
+def help_centre(index_folder: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("BATON_KNOWLEDGE_INDEX", str(index_folder))
+    HelpCentre.reset()
+    yield index_folder
+    HelpCentre.reset()
+
+
+async def answer(
+    text: str, intent: str = "returns", misses: int = 0
+) -> tuple[list[Any], list[Any]]:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(text=text, intent=intent, slots={KNOWLEDGE_MISSES: misses})
+    events = await ActionKnowledgeAnswer().run(dispatcher, tracker, {})
+    return dispatcher.messages, events
+
+
+async def test_a_known_question_gets_passage_link_and_did_that_help(help_centre: Path) -> None:
+    messages, events = await answer("how can I send something back?")
+    reply, article, question = messages
+    assert reply["text"].startswith("You can return most products within 30 days")
+    assert "https://shop.example/help/returns" in reply["text"]
+    assert article["custom"]["article"]["id"] == "returns"
+    assert article["custom"]["article"]["score"] >= threshold(help_centre)
+    assert article["custom"]["article"]["threshold"] == threshold(help_centre)
+    assert question["text"] == texts.DID_THAT_HELP
+    assert [b["payload"] for b in question["buttons"]] == ["/affirm", "/deny"]
+    assert events[0] == SlotSet(KNOWLEDGE_ARTICLE, "returns")
+    assert events[1]["name"] == KNOWLEDGE_SCORE
+    assert events[1]["value"] >= threshold(help_centre)
+
+
+async def test_the_answer_links_to_the_section_it_came_from(help_centre: Path) -> None:
+    messages, _ = await answer("where do I print the return label?")
+    assert "https://shop.example/help/returns#starting-a-return" in messages[0]["text"]
+
+
+async def test_a_clicked_topic_button_searches_the_question_it_stands_for(
+    help_centre: Path,
+) -> None:
+    messages, _ = await answer("/returns", intent="returns")
+    assert messages[1]["custom"]["article"]["id"] == "returns"
+
+
+async def test_a_miss_asks_once_for_other_words(help_centre: Path) -> None:
+    messages, events = await answer("tell me a joke about penguins", intent="nlu_fallback")
+    assert [m["text"] for m in messages] == [texts.KNOWLEDGE_REPHRASE]
+    assert events == [SlotSet(KNOWLEDGE_MISSES, 1), SlotSet(KNOWLEDGE_ARTICLE, None)]
+
+
+async def test_a_second_miss_hands_over(help_centre: Path) -> None:
+    messages, events = await answer("penguin jokes please", intent="nlu_fallback", misses=1)
+    assert [m["text"] for m in messages] == [texts.KNOWLEDGE_HANDOFF]
+    assert events == [
+        SlotSet(KNOWLEDGE_MISSES, 0),
+        SlotSet(HANDOFF_REASON, "knowledge_not_found"),
+        FollowupAction("identity_form"),
+    ]
+
+
+@pytest.mark.parametrize("query", ["😀😀😀", "?!?!", "x" * 10_000])
+async def test_odd_queries_get_an_answer_or_an_honest_miss(help_centre: Path, query: str) -> None:
+    messages, _ = await answer(query, intent="nlu_fallback")
+    assert messages and messages[0]["text"]
+
+
+async def test_without_an_index_the_customer_is_told_and_offered_a_person(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BATON_KNOWLEDGE_INDEX", str(tmp_path / "nothing-here"))
+    HelpCentre.reset()
+    try:
+        messages, events = await answer("how do I return this?")
+    finally:
+        HelpCentre.reset()
+    assert messages[0]["text"] == texts.KNOWLEDGE_UNAVAILABLE
+    assert messages[0]["buttons"] == [texts.TALK_TO_PERSON]
+    assert events == []
+
+
+@pytest.mark.parametrize(
+    ("intent", "misses", "text", "events"),
+    [
+        ("affirm", 1, texts.KNOWLEDGE_HELPED, [SlotSet(KNOWLEDGE_MISSES, 0)]),
+        ("deny", 0, texts.KNOWLEDGE_NOT_HELPED, [SlotSet(KNOWLEDGE_MISSES, 1)]),
+        (
+            "deny",
+            1,
+            texts.KNOWLEDGE_HANDOFF,
+            [
+                SlotSet(KNOWLEDGE_MISSES, 0),
+                SlotSet(HANDOFF_REASON, "knowledge_rejected"),
+                FollowupAction("identity_form"),
+            ],
+        ),
+    ],
+)
+async def test_did_that_help_yes_no_and_no_again(
+    intent: str, misses: int, text: str, events: list[Any]
+) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(text=intent, intent=intent, slots={KNOWLEDGE_MISSES: misses})
+    assert await ActionKnowledgeFeedback().run(dispatcher, tracker, {}) == events
+    assert [m["text"] for m in dispatcher.messages] == [text]

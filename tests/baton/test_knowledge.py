@@ -1,0 +1,62 @@
+"""`baton index`: which intents calibrate the threshold, and the build's exit status."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from baton import paths
+from baton.knowledge import calibration_data, ensure_index, knowledge_intents, nlu_examples
+
+CORPUS = Path(__file__).parent.parent / "knowledge_index" / "corpus"
+
+
+def test_the_help_centre_intents_are_read_from_the_rules() -> None:
+    intents = knowledge_intents(paths.BOT / "data" / "rules.yml")
+    assert {"returns", "delivery_options", "warranty", "contact_hours"} <= set(intents)
+    assert not {"nlu_fallback", "greet", "order_status", "request_human"} & set(intents)
+
+
+def test_nlu_examples_lose_their_entity_annotations(tmp_path: Path) -> None:
+    (tmp_path / "nlu.yml").write_text(
+        'version: "3.1"\nnlu:\n  - intent: inform\n    examples: |\n'
+        "      - my order is [12345](order_number)\n"
+        '      - I am [Anna]{"entity": "name"}\n'
+        "  - regex: order_number\n    examples: |\n      - \\d{5,8}\n"
+    )
+    assert nlu_examples(tmp_path) == {"inform": ["my order is 12345", "I am Anna"]}
+
+
+def test_the_bots_own_data_gives_both_sides_of_the_calibration() -> None:
+    data = calibration_data()
+    assert len(data.answerable) > 100 and len(data.unanswerable) > 50
+    assert not set(data.answerable) & set(data.unanswerable)
+
+
+def test_a_build_with_a_broken_article_indexes_the_rest_and_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    articles = tmp_path / "articles"
+    shutil.copytree(CORPUS, articles)
+    (articles / "broken.md").write_text("---\ntitle: no id\n---\ntext")
+    target = tmp_path / "index"
+    assert ensure_index(articles=articles, target=target) == 1
+    err = capsys.readouterr().err
+    assert "broken.md" in err and "id" in err
+    manifest = json.loads((target / "current" / "manifest.json").read_text())
+    assert len(manifest["articles"]) == 7
+    assert manifest["calibration"]["threshold"] > 0
+    # a build with a failed article is never "up to date": the next run tries again
+    assert ensure_index(articles=articles, target=target) == 1
+    (articles / "broken.md").unlink()
+    assert ensure_index(articles=articles, target=target) == 0
+    assert ensure_index(articles=articles, target=target) == 0
+    assert "up to date" in capsys.readouterr().out
+
+
+def test_nothing_to_index_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "empty.md").write_text("")
+    assert ensure_index(articles=tmp_path, target=tmp_path / "index") == 2
