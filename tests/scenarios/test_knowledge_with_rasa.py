@@ -67,11 +67,20 @@ async def test_two_answers_turned_down_go_to_a_person_with_the_articles(stack: S
 async def test_a_question_the_help_centre_cannot_answer_is_rephrased_once_then_handed_over(
     stack: Stack,
 ) -> None:
-    _, token = await stack.new_conversation()
+    agent = stack.add_agent("omar")
+    cid, token = await stack.new_conversation()
     async with connect(f"{stack.ws_url}?token={token}") as ws:
         await next_frame(ws, "ready")
-        first = texts(await say(ws, "blorp zindle quaxx frobnicate"))
+        # a product question (the NLU is sure) that no article answers: product specs are not
+        # in the help centre
+        first = texts(await say(ws, "does the Nimbus 14 laptop have a backlit keyboard?"))
         assert "another way" in first
-        assert "help centre" not in first  # no answer at all rather than a wrong one
-        second = texts(await say(ws, "zindle blorp quaxx again"))
+        assert "help centre —" not in first  # no answer at all rather than a wrong one
+        second = texts(await say(ws, "I mean the keyboard light on the Nimbus 14"))
         assert "colleague" in second and "name" in second.lower()
+        await say(ws, "Kim Lee")
+        await say(ws, "kim.lee@example.com")
+        await say(ws, "I don't have one")
+
+    detail = (await stack.http.get(f"/api/handoff/conversations/{cid}", headers=agent)).json()
+    assert detail["packet"]["reason"] == "knowledge_not_found"
