@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 # one rephrase attempt: the second miss (low score or "no") hands over
 MISSES_BEFORE_HANDOFF = 2
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 
 
 def index_dir() -> Path:
@@ -92,21 +93,45 @@ def sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE_END.split(flat) if s]
 
 
-def short_answer(passage: str, limit: int = 280) -> tuple[str, str]:
-    """The passage's first sentence (articles open each section with the direct answer) and
-    the rest of it, trimmed at a sentence boundary."""
-    parts = sentences(passage)
-    if not parts:
+def _is_list(paragraph: str) -> bool:
+    return any(_LIST_ITEM.match(line) for line in paragraph.splitlines())
+
+
+def short_answer(passage: str, limit: int = 560) -> tuple[str, str]:
+    """The passage's opening (articles open each section with the direct answer) and what
+    follows, cut at a paragraph or sentence boundary near ``limit`` characters.
+
+    The opening is the first sentence, or, where the first paragraph introduces a list
+    ("...one of these problems:"), that paragraph with its list, line by line."""
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", passage) if p.strip()]
+    if not paragraphs:
         return "", ""
-    first, rest = parts[0], parts[1:]
+    head, rest = paragraphs[0], paragraphs[1:]
+    if _is_list(head):
+        first = head
+    elif head.endswith(":") and rest and _is_list(rest[0]):
+        first, rest = f"{head}\n{rest[0]}", rest[1:]
+    else:
+        parts = sentences(head)
+        first = parts[0]
+        if parts[1:]:
+            rest = [" ".join(parts[1:]), *rest]
     kept: list[str] = []
     size = 0
-    for sentence in rest:
-        if size + len(sentence) > limit * 2:
+    for paragraph in rest:
+        if size + len(paragraph) > limit:
+            if not kept and not _is_list(paragraph):  # at least some of the next paragraph
+                cut = ""
+                for sentence in sentences(paragraph):
+                    if len(cut) + len(sentence) > limit:
+                        break
+                    cut = f"{cut} {sentence}".strip()
+                if cut:
+                    kept.append(cut)
             break
-        kept.append(sentence)
-        size += len(sentence) + 1
-    return first, " ".join(kept)
+        kept.append(paragraph)
+        size += len(paragraph) + 2
+    return first, "\n\n".join(kept)
 
 
 def misses(tracker: Tracker) -> int:

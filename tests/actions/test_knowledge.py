@@ -12,7 +12,12 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import texts
-from actions.knowledge import ActionKnowledgeAnswer, ActionKnowledgeFeedback, HelpCentre
+from actions.knowledge import (
+    ActionKnowledgeAnswer,
+    ActionKnowledgeFeedback,
+    HelpCentre,
+    short_answer,
+)
 from actions.names import HANDOFF_REASON, KNOWLEDGE_ARTICLE, KNOWLEDGE_MISSES, KNOWLEDGE_SCORE
 from knowledge_index import (
     KnowledgeIndex,
@@ -150,3 +155,39 @@ async def test_did_that_help_yes_no_and_no_again(
     tracker = make_tracker(text=intent, intent=intent, slots={KNOWLEDGE_MISSES: misses})
     assert await ActionKnowledgeFeedback().run(dispatcher, tracker, {}) == events
     assert [m["text"] for m in dispatcher.messages] == [text]
+
+
+@pytest.mark.parametrize(
+    ("passage", "first", "rest"),
+    [
+        ("One. Two. Three.", "One.", "Two. Three."),
+        ("Only one sentence", "Only one sentence", ""),
+        (
+            "It has one of these problems:\n- too old;\n- too small.\n\nThe message says which.",
+            "It has one of these problems:\n- too old;\n- too small.",
+            "The message says which.",
+        ),
+        (
+            "Returning is free:\n\n1. Open the order.\n2. Print the label.\n\nDone.",
+            "Returning is free:\n1. Open the order.\n2. Print the label.",
+            "Done.",
+        ),
+        (
+            "First.\n\nSecond paragraph.\n\nThird paragraph.",
+            "First.",
+            "Second paragraph.\n\nThird paragraph.",
+        ),
+        ("", "", ""),
+    ],
+)
+def test_the_short_answer_opens_the_reply_and_keeps_lists_whole(
+    passage: str, first: str, rest: str
+) -> None:
+    assert short_answer(passage) == (first, rest)
+
+
+def test_a_long_passage_is_cut_at_a_sentence() -> None:
+    sentence = "This sentence is exactly fifty characters long ok. "
+    first, rest = short_answer("Opening. " + sentence * 30, limit=200)
+    assert first == "Opening."
+    assert rest == (sentence * 3).strip()  # 152 characters: a fourth would pass 200
