@@ -32,6 +32,7 @@ from actions.names import (
     KNOWLEDGE_SCORE,
 )
 from actions.tracking import latest_intent, latest_text
+from baton.knowledge import index_dir
 
 log = logging.getLogger(__name__)
 
@@ -41,41 +42,68 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 
 
-def index_dir() -> Path:
-    from baton import paths
-
-    return Path(os.environ.get("BATON_KNOWLEDGE_INDEX") or paths.VAR / "knowledge")
+def current_build(folder: Path) -> str | None:
+    """Which build ``current`` points at (None: no index yet)."""
+    try:
+        return os.readlink(folder / "current")
+    except OSError:
+        return None
 
 
 class HelpCentre:
-    """The knowledge index, loaded once per process in a background thread."""
+    """The knowledge index of this process, loaded in a background thread.
+
+    When ``baton index`` switches ``current`` to a new build, the next question starts
+    loading it and is still answered from the old one; the questions after that get the
+    new build. No restart, and no question waits for a reload.
+    """
 
     _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="knowledge")
     _loading: Future[Any] | None = None
+    _loading_build: str | None = None
+    _ready: Any = None  # the last index loaded successfully
+    _embedder: Any = None
 
     @classmethod
     def warm(cls) -> None:
-        if cls._loading is None:
-            cls._loading = cls._executor.submit(cls._load, index_dir())
+        folder = index_dir()
+        build = current_build(folder)
+        if cls._loading is None or (cls._loading.done() and build != cls._loading_build):
+            cls._loading_build = build
+            cls._loading = cls._executor.submit(cls._load, folder)
 
-    @staticmethod
-    def _load(path: Path) -> Any:
+    @classmethod
+    def _load(cls, folder: Path) -> Any:
         from knowledge_index import KnowledgeIndex, load_embedder
 
-        index = KnowledgeIndex.load(path, load_embedder())
-        log.info("knowledge index loaded: %d chunks from %s", len(index.chunks), path)
+        if cls._embedder is None:
+            cls._embedder = load_embedder()
+        index = KnowledgeIndex.load(folder, cls._embedder)
+        log.info("knowledge index loaded: %d chunks from %s", len(index.chunks), folder)
+        cls._ready = index
         return index
 
     @classmethod
     async def index(cls) -> Any:
+        """The newest index loaded; waits only when none is loaded yet. Raises the loading
+        error (``KnowledgeError``) when there is none at all."""
         cls.warm()
-        assert cls._loading is not None
-        return await asyncio.wrap_future(cls._loading)
+        loading = cls._loading
+        assert loading is not None
+        if cls._ready is not None:
+            if not loading.done():
+                return cls._ready
+            if loading.exception() is not None:  # a new build that does not load: keep the old
+                log.error("knowledge index reload failed: %s", loading.exception())
+                return cls._ready
+        return await asyncio.wrap_future(loading)
 
     @classmethod
     def reset(cls) -> None:
-        """Forget the loaded index (tests; a rebuilt index is picked up on next use)."""
+        """Forget the loaded index (tests, and after an error: the next use loads again)."""
         cls._loading = None
+        cls._loading_build = None
+        cls._ready = None
 
 
 def search_text(tracker: Tracker) -> str:

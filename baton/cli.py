@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import sys
 
-from baton.knowledge import ensure_index
+from baton.knowledge import ensure_index, try_question
 from baton.stack import StackError, StackSettings, run
 from baton.training import TrainingFailed, ensure_model
 
@@ -24,6 +24,11 @@ def main(argv: list[str] | None = None) -> int:
         "index", help="build the knowledge index from help_centre/ if it changed"
     )
     index_cmd.add_argument("--rebuild", action="store_true", help="build even if nothing changed")
+    ask_cmd = commands.add_parser(
+        "ask", help="what the knowledge index finds for a question, and whether the bot answers"
+    )
+    ask_cmd.add_argument("question")
+    ask_cmd.add_argument("-k", type=int, default=5, help="how many passages to show")
     commands.add_parser("migrate", help="bring the database schema up to date")
     agent_cmd = commands.add_parser("agent", help="add or list the agents who take handoffs")
     agent_actions = agent_cmd.add_subparsers(dest="agent_command", required=True)
@@ -43,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
             return ensure_index()
         elif args.command == "index":
             return ensure_index(force=args.rebuild)
+        elif args.command == "ask":
+            return try_question(args.question, k=args.k)
         elif args.command == "migrate":
             from gateway.settings import load_settings
             from handoff.database import migrate

@@ -145,3 +145,37 @@ def ensure_index(force: bool = False, articles: Path = ARTICLES, target: Path | 
         flush=True,
     )
     return 1 if report.failed else 0
+
+
+def try_question(question: str, k: int = 5, target: Path | None = None) -> int:
+    """Print what the index finds for ``question`` and whether the bot would answer it."""
+    from knowledge_index import KnowledgeError, KnowledgeIndex, load_embedder
+
+    target = target or index_dir()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    try:
+        index = KnowledgeIndex.load(target, load_embedder())
+    except KnowledgeError as exc:
+        print(f"baton: {exc}", file=sys.stderr)
+        return 2
+    hits = index.search(question, k=k)
+    threshold = index.threshold
+    if not hits:
+        print("nothing found (the question has no words the index can use)")
+        return 0
+    for rank, hit in enumerate(hits, 1):
+        opening = " ".join(hit.chunk.text.split())[:90]
+        print(
+            f"{rank}. {hit.score:.3f}  {hit.chunk.article_id}#{hit.chunk.anchor or '-'}  "
+            f"(title {hit.title_similarity:.2f}, passage {hit.chunk_similarity:.2f}, "
+            f"bm25 {hit.lexical:.1f})\n   {opening}"
+        )
+    verdict = (
+        "no threshold calibrated: the bot would not answer"
+        if threshold is None
+        else f"the bot would answer with #1 (threshold {threshold:.3f})"
+        if hits[0].score >= threshold
+        else f"below the threshold {threshold:.3f}: the bot would ask for other words"
+    )
+    print(verdict)
+    return 0

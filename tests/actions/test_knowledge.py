@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -191,3 +193,34 @@ def test_a_long_passage_is_cut_at_a_sentence() -> None:
     first, rest = short_answer("Opening. " + sentence * 30, limit=200)
     assert first == "Opening."
     assert rest == (sentence * 3).strip()  # 152 characters: a fourth would pass 200
+
+
+async def test_a_rebuilt_index_is_picked_up_without_a_restart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    articles = tmp_path / "articles"
+    shutil.copytree(CORPUS, articles)
+    folder = tmp_path / "index"
+    embedder = load_embedder()
+    build_index(articles, folder, embedder)
+    set_calibration(folder, {"threshold": 0.2})
+    monkeypatch.setenv("BATON_KNOWLEDGE_INDEX", str(folder))
+    HelpCentre.reset()
+    try:
+        messages, _ = await answer("do gift cards expire?", intent="nlu_fallback")
+        assert "never expire" in messages[0]["text"]
+
+        text = (
+            (articles / "giftcards.md").read_text().replace("never expire", "expire after 3 years")
+        )
+        (articles / "giftcards.md").write_text(text)
+        build_index(articles, folder, embedder)
+        set_calibration(folder, {"threshold": 0.2})
+
+        await HelpCentre.index()  # starts loading the new build, answers from the old one
+        assert HelpCentre._loading is not None
+        await asyncio.wrap_future(HelpCentre._loading)
+        messages, _ = await answer("do gift cards expire?", intent="nlu_fallback")
+        assert "expire after 3 years" in messages[0]["text"]
+    finally:
+        HelpCentre.reset()

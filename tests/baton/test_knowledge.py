@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from baton import paths
-from baton.knowledge import calibration_data, ensure_index, knowledge_intents, nlu_examples
+from baton.knowledge import (
+    calibration_data,
+    ensure_index,
+    knowledge_intents,
+    nlu_examples,
+    try_question,
+)
 
 CORPUS = Path(__file__).parent.parent / "knowledge_index" / "corpus"
 
@@ -60,3 +66,20 @@ def test_a_build_with_a_broken_article_indexes_the_rest_and_exits_1(
 def test_nothing_to_index_exits_2(tmp_path: Path) -> None:
     (tmp_path / "empty.md").write_text("")
     assert ensure_index(articles=tmp_path, target=tmp_path / "index") == 2
+
+
+def test_ask_shows_the_passages_and_whether_the_bot_would_answer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "index"
+    ensure_index(articles=CORPUS, target=target)
+    capsys.readouterr()
+    assert try_question("how do I send something back?", k=2, target=target) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].split()[2].startswith("returns#")
+    assert "the bot would answer" in out
+    assert try_question("who won the football match yesterday?", target=target) == 0
+    assert "would ask for other words" in capsys.readouterr().out
+    assert try_question("😀", target=target) == 0
+    assert "nothing found" in capsys.readouterr().out
+    assert try_question("anything", target=tmp_path / "missing") == 2
