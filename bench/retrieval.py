@@ -216,7 +216,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--limit", type=int, help="only the first N queries (a quick look)")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--scale",
+        type=int,
+        metavar="N",
+        help="scale mode instead: N synthetic vectors (python -m bench.vectors --vectors N)",
+    )
     args = parser.parse_args(argv)
+    if args.scale:
+        from bench.vectors import main as scale_main
+
+        scale_main(["--vectors", str(args.scale), "--out", str(args.out)])
+        return 0
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if not args.data.exists():
         parser.error(f"{args.data} not found")

@@ -419,7 +419,7 @@ def draw_sweep(report: dict[str, Any], path: Path) -> None:
 # --- main --------------------------------------------------------------------------------
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--vectors", type=int, default=1_000_000, help="largest index size")
     parser.add_argument("--queries", type=int, default=1_000)
@@ -440,7 +440,7 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for vectors.json/.png")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     started = time.perf_counter()
     # Other work on a 2-core machine shows up as p99 outliers and can cut torch's throughput
     # by five; the load average would also count a job that ended a minute ago.
