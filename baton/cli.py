@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import sys
 
-from baton.knowledge import ensure_index, try_question
+from baton.knowledge import ensure_index, ensure_onnx, try_question
 from baton.stack import StackError, StackSettings, run
 from baton.training import TrainingFailed, ensure_model
 
@@ -44,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.command == "train":
+            ensure_onnx()
             ensure_model(force=args.force)
             return ensure_index()
         elif args.command == "index":

@@ -29,6 +29,18 @@ UNANSWERABLE_INTENTS = ("out_of_scope", "greet", "goodbye", "thanks", "bot_chall
 _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 
 
+ONNX_DIR = paths.VAR / "minilm-onnx"
+
+
+def ensure_onnx(folder: Path = ONNX_DIR) -> None:
+    """Export MiniLM to ONNX for the Rasa runtime's featurizer, unless this very model is
+    already exported there (bot/components/minilm_featurizer.py reads it)."""
+    from knowledge_index.onnx_export import export_onnx
+
+    if export_onnx(folder):
+        print(f"==> exported all-MiniLM-L6-v2 to ONNX for the Rasa runtime ({folder})", flush=True)
+
+
 def index_dir() -> Path:
     return Path(os.environ.get("BATON_KNOWLEDGE_INDEX") or paths.VAR / "knowledge")
 
