@@ -16,7 +16,6 @@ import sys
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -95,12 +94,12 @@ def up_to_date(articles: Path, target: Path, data: CalibrationData) -> bool:
     """True when the current build has these articles, this model and this calibration data
     (checked without loading the model)."""
     from knowledge_index.articles import load_articles
+    from knowledge_index.build import current_manifest
     from knowledge_index.embedder import fingerprint, model_path
 
-    manifest_file = target / "current" / "manifest.json"
-    if not manifest_file.exists():
+    manifest = current_manifest(target)
+    if manifest is None:
         return False
-    manifest: dict[str, Any] = json.loads(manifest_file.read_text())
     found, failed = load_articles(articles)
     return (
         not failed

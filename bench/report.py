@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import platform
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,32 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "os": platform.platform(),
     }
+
+
+def rss_mb() -> float:
+    """Resident memory of this process; freed heap is handed back first, so deltas are real."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def cpu_busy(seconds: float = 1.0) -> float:
+    """Share of all cores busy (with anything) over the next ``seconds``, from /proc/stat."""
+
+    def times() -> list[int]:
+        with open("/proc/stat") as stat:
+            return [int(field) for field in stat.readline().split()[1:]]
+
+    try:
+        before = times()
+        time.sleep(seconds)
+        delta = [after - first for after, first in zip(times(), before, strict=False)]
+    except OSError:
+        return 0.0
+    idle = delta[3] + delta[4]  # idle and iowait
+    return 1.0 - idle / max(sum(delta), 1)
 
 
 def print_table(results: Sequence[Mapping[str, Any]], metrics: Mapping[str, str]) -> None:

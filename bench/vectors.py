@@ -16,15 +16,9 @@ The knowledge index embeds help-centre text with all-MiniLM-L6-v2 and searches i
   (``build_vector_index(..., kind=index_kind_for(n))``): build time on all cores, RAM (the
   process RSS grown by the build, and the serialised size), latency and recall@10.
 
-The vectors are synthetic, because no million real help-centre sentences ship with Baton.
-Uniform random unit vectors would be the wrong stand-in: in 384 dimensions every pair is
-almost orthogonal, neighbours are barely nearer than strangers, and ANN recall collapses in a
-way real embeddings never show. Instead a two-level Gaussian mixture (topics, sub-topics
-around them, sentences around those) with a shared mean direction and a power-law spectrum
-over a random basis; its parameters were fitted to MiniLM embeddings of CLINC150, and the run
-prints both side by side (cosine of random pairs, of the 1st and 10th neighbour, and how
-many principal components hold half and 90% of the variance). Queries are fresh draws from
-the same mixture, not copies of indexed vectors.
+The vectors are synthetic (no million real help-centre sentences ship with Baton): a
+Gaussian mixture fitted to MiniLM embeddings of CLINC150 (``bench/synthetic.py``), compared
+side by side with the real ones in every run. Queries are fresh draws, not indexed vectors.
 
 It prints a progress line per stage, then the tables, and writes ``vectors.json`` and
 ``vectors.png`` (latency against size, flat and approximate) to ``--out``.
@@ -33,15 +27,11 @@ It prints a progress line per stage, then the tables, and writes ``vectors.json`
 from __future__ import annotations
 
 import argparse
-import contextlib
-import ctypes
 import gc
 import json
-import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -49,13 +39,13 @@ import faiss
 import numpy as np
 import numpy.typing as npt
 
-from bench.report import latency_summary, machine, print_table
+from bench.report import cpu_busy, latency_summary, machine, print_table, rss_mb
+from bench.synthetic import DIMENSION, Generator, Matrix, Mixture, shape_stats
 from knowledge_index import vectors as knn
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-CLINC = Path("/work/shared/datasets/clinc150/data_full.json")
-DIMENSION = 384
+CLINC = ROOT.parent / "shared" / "datasets" / "clinc150" / "data_full.json"
 K = 10
 TARGET_P99_MS = 5.0
 TARGET_RECALL = 0.95
@@ -64,116 +54,12 @@ FLAT_COMFORT_P99_MS = 1.5
 SWEEP = (10_000, 20_000, 30_000, 50_000, 100_000, 300_000, 1_000_000)
 EF_SEARCH_SWEEP = (32, 64, 96, 128, 192, 256)
 
-Matrix = npt.NDArray[np.float32]
-
-
-# --- synthetic embeddings ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Mixture:
-    """A two-level Gaussian mixture shaped like MiniLM sentence embeddings.
-
-    The squared norms of the parts before normalisation sum to 1, so after it the expected
-    cosine of two draws is the share they have in common: 0.08 for strangers (the mean),
-    0.50 for the same topic, 0.75 for the same sub-topic, which is what MiniLM gives for
-    CLINC150 sentences of different intents, of one intent, and near-paraphrases.
-    """
-
-    topics: int = 4_000
-    subtopics: int = 4  # per topic
-    mean: float = 0.08  # squared norm of the direction all embeddings share
-    topic: float = 0.42  # squared spread of topic centres
-    subtopic: float = 0.25  # squared spread of sub-topic centres around their topic
-    sentence: float = 0.25  # squared spread of sentences around their sub-topic
-    # Variance of basis direction i falls as (i + 1) ** -decay; 0.8 puts half of it in ~35
-    # components and 90% in ~190, as measured on MiniLM embeddings.
-    decay: float = 0.8
-
-
-class Generator:
-    """Seeded draws from a ``Mixture``; every call draws fresh sentences."""
-
-    def __init__(self, mixture: Mixture, seed: int, dimension: int = DIMENSION) -> None:
-        self._mixture = mixture
-        self._rng = np.random.default_rng(seed)
-        basis, _ = np.linalg.qr(self._rng.standard_normal((dimension, dimension)))
-        scale = (np.arange(dimension) + 1.0) ** (-mixture.decay / 2)
-        scale /= np.linalg.norm(scale)  # a standard normal draw times this has norm ~1
-        self._shape = (scale[:, None] * basis.T).astype(np.float32)
-        shared = self._rng.standard_normal(dimension)
-        shared *= np.sqrt(mixture.mean) / np.linalg.norm(shared)
-        topics = shared + np.sqrt(mixture.topic) * self._draw(mixture.topics)
-        self._centres = np.repeat(topics, mixture.subtopics, axis=0) + np.sqrt(
-            mixture.subtopic
-        ) * self._draw(len(topics) * mixture.subtopics)
-
-    def _draw(self, count: int) -> Matrix:
-        noise = self._rng.standard_normal((count, self._shape.shape[0]), dtype=np.float32)
-        return noise @ self._shape
-
-    def sample(self, count: int, chunk: int = 100_000) -> Matrix:
-        out = np.empty((count, self._shape.shape[0]), np.float32)
-        for start in range(0, count, chunk):
-            stop = min(count, start + chunk)
-            which = self._rng.integers(0, len(self._centres), stop - start)
-            rows = self._centres[which] + np.sqrt(self._mixture.sentence) * self._draw(stop - start)
-            out[start:stop] = rows / np.linalg.norm(rows, axis=1, keepdims=True)
-        return out
-
-
-def shape_stats(embeddings: Matrix, probes: int = 2_000) -> dict[str, float]:
-    """Numbers that tell clustered, MiniLM-like vectors from uniform noise."""
-    probes = min(probes, len(embeddings))
-    rng = np.random.default_rng(1)
-    left, right = rng.integers(0, len(embeddings), (2, 20_000))
-    random_pairs = np.einsum("ij,ij->i", embeddings[left], embeddings[right])
-    similarity = embeddings[:probes] @ embeddings.T
-    similarity[np.arange(probes), np.arange(probes)] = -2.0  # not its own neighbour
-    nearest = -np.sort(-similarity, axis=1)
-    centred = embeddings - embeddings.mean(axis=0)
-    variance = np.linalg.svd(centred, compute_uv=False) ** 2
-    cumulative = np.cumsum(variance) / variance.sum()
-    return {
-        "random_pair_cos": round(float(random_pairs.mean()), 3),
-        "nn1_cos": round(float(nearest[:, 0].mean()), 3),
-        "nn10_cos": round(float(nearest[:, 9].mean()), 3),
-        "pcs_50pct": int(np.searchsorted(cumulative, 0.5)) + 1,
-        "pcs_90pct": int(np.searchsorted(cumulative, 0.9)) + 1,
-    }
-
 
 # --- measurements ------------------------------------------------------------------------
 
 
 def progress(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def rss_mb() -> float:
-    """Resident memory of this process; freed heap is handed back first, so deltas are real."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    with open("/proc/self/statm") as statm:
-        pages = int(statm.read().split()[1])
-    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-def cpu_busy(seconds: float = 1.0) -> float:
-    """Share of all cores busy (with anything) over the next ``seconds``, from /proc/stat."""
-
-    def times() -> list[int]:
-        with open("/proc/stat") as stat:
-            return [int(field) for field in stat.readline().split()[1:]]
-
-    try:
-        before = times()
-        time.sleep(seconds)
-        delta = [after - first for after, first in zip(times(), before, strict=False)]
-    except OSError:
-        return 0.0
-    idle = delta[3] + delta[4]  # idle and iowait
-    return 1.0 - idle / max(sum(delta), 1)
 
 
 @contextmanager

@@ -90,7 +90,8 @@ def embed_cached(
     return matrix.astype(np.float32, copy=False), len(missing)
 
 
-def previous_manifest(index_dir: Path) -> dict[str, Any] | None:
+def current_manifest(index_dir: Path) -> dict[str, Any] | None:
+    """The manifest of the build ``current`` points at (None: no readable build yet)."""
     path = index_dir / "current" / "manifest.json"
     if not path.exists():
         return None
@@ -133,7 +134,7 @@ def write_index(
     if not articles:
         raise KnowledgeError("no article could be loaded; nothing to index")
     report = BuildReport(failed=list(failed))
-    before = previous_manifest(index_dir)
+    before = current_manifest(index_dir)
     old_hashes: dict[str, str] = (before or {}).get("articles", {})
     if before and before.get("model") != embedder.identity:
         old_hashes = {}  # another model: every article counts as changed

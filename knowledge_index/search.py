@@ -8,6 +8,7 @@ body adds to it (+0.009), and BM25 adds a little more where a rare exact word ma
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Sequence
@@ -83,6 +84,11 @@ class KnowledgeIndex:
         self._chunk_title_row = np.array(
             [self._article_row[chunk.article_id] for chunk in self.chunks], dtype=np.int64
         )
+        # the chunk rows of each article (by title row), so a well-matching title brings its
+        # chunks in without a scan over every chunk per query
+        order = np.argsort(self._chunk_title_row, kind="stable")
+        bounds = np.searchsorted(self._chunk_title_row[order], np.arange(len(article_order) + 1))
+        self._chunks_of_title = [order[a:b] for a, b in itertools.pairwise(bounds)]
         self._lexical = lexical
         self._embedder = embedder
         self.manifest = manifest
@@ -156,11 +162,8 @@ class KnowledgeIndex:
             _, ids = search_vectors(self._vectors, vector[None, :], CANDIDATES)
             candidates.update(int(i) for i in ids[0] if i >= 0)
             # chunks of the articles whose titles match best, even if their text does not
-            best_titles = np.argsort(-title_similarity)[:CANDIDATES]
-            wanted = set(best_titles.tolist())
-            candidates.update(
-                int(i) for i in np.flatnonzero(np.isin(self._chunk_title_row, list(wanted)))
-            )
+            for title_row in np.argsort(-title_similarity)[:CANDIDATES]:
+                candidates.update(self._chunks_of_title[title_row].tolist())
         if lexical is not None:
             candidates.update(int(i) for i in np.argsort(-lexical)[:CANDIDATES] if lexical[i] > 0)
         if not candidates:

@@ -21,6 +21,15 @@ def texts(replies: list[dict[str, Any]]) -> str:
     return " ".join(r["text"] for r in replies)
 
 
+async def give_identity(
+    ws: ClientConnection, name: str, email: str, order_number: str = "I don't have one"
+) -> str:
+    """Answer the identity form's three questions; the bot's words after the last answer."""
+    await say(ws, name)
+    await say(ws, email)
+    return texts(await say(ws, order_number))
+
+
 async def message_from(ws: ClientConnection, sender: str, wait: float = 10) -> dict[str, Any]:
     """The next message frame sent by ``sender`` (agent or bot)."""
     while True:
@@ -102,9 +111,7 @@ async def test_a_frustrated_customer_is_handed_off_with_the_reason_recorded(
         await say(ws, "your returns policy is awful and stupid")
         escalated = texts(await say(ws, "your delivery options are terrible and way too expensive"))
         assert "frustrating" in escalated and "name" in escalated.lower()
-        await say(ws, "Lena Novak")
-        await say(ws, "lena@example.com")
-        queued = texts(await say(ws, "I don't have one"))
+        queued = await give_identity(ws, "Lena Novak", "lena@example.com")
     detail = (await stack.http.get(f"/api/handoff/conversations/{cid}", headers=agent)).json()
     if detail["conversation"]["owner"] == "queued":
         assert "in line" in queued  # told the place in line and the wait

@@ -9,7 +9,7 @@ from websockets.asyncio.client import connect
 
 from tests.connectors.webchat.test_socket import next_frame
 from tests.scenarios.conftest import Stack
-from tests.scenarios.test_handoff_with_rasa import texts
+from tests.scenarios.test_handoff_with_rasa import give_identity, texts
 from tests.scenarios.test_webchat_with_rasa import say
 
 pytestmark = pytest.mark.slow
@@ -52,9 +52,7 @@ async def test_two_answers_turned_down_go_to_a_person_with_the_articles(stack: S
         assert second[-1]["text"] == "Did that help?"
         handoff = texts(await say(ws, "No", payload="/deny"))
         assert "colleague" in handoff and "name" in handoff.lower()
-        await say(ws, "Jo Park")
-        await say(ws, "jo.park@example.com")
-        await say(ws, "I don't have one")
+        await give_identity(ws, "Jo Park", "jo.park@example.com")
 
     detail = (await stack.http.get(f"/api/handoff/conversations/{cid}", headers=agent)).json()
     packet = detail["packet"]
@@ -78,9 +76,7 @@ async def test_a_question_the_help_centre_cannot_answer_is_rephrased_once_then_h
         assert "help centre —" not in first  # no answer at all rather than a wrong one
         second = texts(await say(ws, "I mean the keyboard light on the Nimbus 14"))
         assert "colleague" in second and "name" in second.lower()
-        await say(ws, "Kim Lee")
-        await say(ws, "kim.lee@example.com")
-        await say(ws, "I don't have one")
+        await give_identity(ws, "Kim Lee", "kim.lee@example.com")
 
     detail = (await stack.http.get(f"/api/handoff/conversations/{cid}", headers=agent)).json()
     assert detail["packet"]["reason"] == "knowledge_not_found"
