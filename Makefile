@@ -9,7 +9,7 @@ RASA_VENV := .venv-rasa
 QUIET_PIP := { grep -v --line-buffered -e 'is ignored: it is neither a file nor a directory' -e '^DEPRECATION:' || true; }
 PYTEST_ARGS ?=
 
-.PHONY: run test setup train index bench-handoff bench-retrieval bench-vectors lint clean
+.PHONY: run test setup train index bench-handoff bench-retrieval bench-vectors bench-nlu lint clean
 
 run: setup ## start Rasa, the action server and the gateway; Ctrl-C stops them all
 	$(VENV)/bin/baton run
@@ -31,6 +31,9 @@ bench-retrieval: setup ## retrieval quality and latency, BM25 vs dense vs shippe
 
 bench-vectors: setup ## the index at scale: 1M vectors, single-query latency on one core, recall@10, build time, RAM
 	$(VENV)/bin/python -m bench.vectors $(BENCH_ARGS)
+
+bench-nlu: setup ## intents through a real Rasa server, shipped pipeline (COMPARE=1: and Rasa's default) on DATA in CLINC150's layout
+	$(VENV)/bin/python -m bench.nlu $(if $(DATA),--data $(DATA)) $(if $(COMPARE),--compare) $(BENCH_ARGS)
 
 bench-handoff: setup ## handoff latency, SQLite vs PostgreSQL + Redis (table, JSON and chart in bench/results/)
 	$(VENV)/bin/python -m bench.handoff $(BENCH_ARGS)

@@ -29,7 +29,10 @@ class HandoffSettings(BaseSettings):
     vip_emails: list[str] = []  # identified customers served before everyone else
     vip_priority: int = 2
     # -- triggers evaluated by the gateway after every bot turn
-    low_confidence_threshold: float = Field(default=0.5, ge=0, le=1)
+    # a customer turn counts as low-confidence when its intent is nlu_fallback (below the NLU's
+    # own threshold, calibrated on the bot's training data) or its confidence is below this;
+    # 0 leaves the judgement to the calibrated NLU
+    low_confidence_threshold: float = Field(default=0.0, ge=0, le=1)
     low_confidence_turns: int = Field(default=2, ge=1)  # consecutive fallback/low-confidence turns
     always_human_intents: list[str] = ["complaint"]
     # a knowledge answer turned down this many times (the customer's next intent is one of these)

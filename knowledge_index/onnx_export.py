@@ -19,14 +19,20 @@ from knowledge_index.embedder import fingerprint, model_path
 ONNX_FILE = "model.onnx"
 MANIFEST = "export.json"
 OPSET = 17
+# 2: every layer's token vectors as a second output (layer_embeddings), for pooled features
+# from several layers; an export of an older format is redone
+FORMAT = 2
 
 
 def exported_fingerprint(folder: Path) -> str | None:
+    """The model an export in ``folder`` came from; None when there is none of this format."""
     try:
-        value = json.loads((folder / MANIFEST).read_text()).get("model")
+        manifest = json.loads((folder / MANIFEST).read_text())
     except (OSError, ValueError):
         return None
-    return str(value) if value and (folder / ONNX_FILE).exists() else None
+    value = manifest.get("model")
+    current = manifest.get("format") == FORMAT and (folder / ONNX_FILE).exists()
+    return str(value) if value and current else None
 
 
 def export_onnx(folder: Path, force: bool = False) -> bool:
@@ -54,11 +60,17 @@ def export_onnx(folder: Path, force: bool = False) -> bool:
             input_ids: torch.Tensor,
             attention_mask: torch.Tensor,
             token_type_ids: torch.Tensor,
-        ) -> torch.Tensor:
+        ) -> tuple[torch.Tensor, torch.Tensor]:
             output = self.inner(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+                input_ids=input_ids,
+                attention_mask=attention_mask,
+                token_type_ids=token_type_ids,
+                output_hidden_states=True,
             )
-            return output.last_hidden_state  # type: ignore[no-any-return]
+            # (layers, batch, tokens, hidden): the transformer layers' outputs, not the
+            # input embeddings
+            layers = torch.stack(output.hidden_states[1:], dim=0)
+            return output.last_hidden_state, layers
 
     folder.mkdir(parents=True, exist_ok=True)
     scratch = folder / f".{ONNX_FILE}.{os.getpid()}"
@@ -73,12 +85,13 @@ def export_onnx(folder: Path, force: bool = False) -> bool:
             (example, example, torch.zeros_like(example)),
             str(scratch),
             input_names=["input_ids", "attention_mask", "token_type_ids"],
-            output_names=["token_embeddings"],
+            output_names=["token_embeddings", "layer_embeddings"],
             dynamic_axes={
                 "input_ids": axes,
                 "attention_mask": axes,
                 "token_type_ids": axes,
                 "token_embeddings": axes,
+                "layer_embeddings": {1: "batch", 2: "tokens"},
             },
             opset_version=OPSET,
             dynamo=False,  # the TorchScript exporter: no onnxscript needed, a plain BERT graph
@@ -90,7 +103,9 @@ def export_onnx(folder: Path, force: bool = False) -> bool:
         json.dumps(
             {
                 "model": identity,
+                "format": FORMAT,
                 "dimension": int(model.config.hidden_size),
+                "layers": int(model.config.num_hidden_layers),
                 "max_seq_length": int(settings.get("max_seq_length", 256)),
                 "pooling": "mean",
                 "normalised": True,

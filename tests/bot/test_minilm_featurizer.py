@@ -89,3 +89,59 @@ def test_a_missing_export_is_a_clear_error(tmp_path: Path) -> None:
     )  # fmt: skip
     assert f"missing: no all-MiniLM-L6-v2 ONNX export in {tmp_path}" in result.stdout
     assert "baton train" in result.stdout
+
+
+LAYERS_AND_EDGES = """
+import json, sys
+import numpy as np
+from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+from rasa.shared.nlu.training_data.message import Message
+from components.minilm_featurizer import MiniLMFeaturizer
+
+tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
+def featurizer(layers):
+    config = {**MiniLMFeaturizer.get_default_config(), "model_dir": sys.argv[1], "sentence_layers": layers}
+    return MiniLMFeaturizer(config, "minilm")
+def features(component, text):
+    message = Message(data={"text": text})
+    tokenizer.process([message])
+    component.process([message])
+    sequence, sentence = message.get_dense_features("text")
+    if sentence is None:
+        return None
+    return sentence.features[0], sequence.features
+last, every = featurizer([6]), featurizer([1, 2, 3, 4, 5, 6])
+text = "can I change the delivery address of order 12345"
+one, six, again = features(last, text)[0], features(every, text)[0], features(every, text)[0]
+long_text = " ".join(["order"] * 3000)  # one word piece per word
+long_sentence, long_sequence = features(every, long_text)
+print(json.dumps({
+    "shapes": [one.shape[0], six.shape[0]],
+    "last_block_matches": bool(np.allclose(six[-384:], one, atol=1e-6)),
+    "norms": [round(float(np.linalg.norm(six[i * 384:(i + 1) * 384])), 4) for i in range(6)],
+    "deterministic": bool(np.array_equal(six, again)),
+    "empty": features(every, "") is None,
+    "long": [long_sequence.shape[0], long_sequence.shape[1], bool(np.isfinite(long_sentence).all()),
+             int((np.abs(long_sequence).sum(axis=1) > 0).sum())],
+}))
+"""
+
+
+@pytest.mark.slow
+def test_layer_features_shapes_determinism_and_edge_texts(onnx_dir: Path) -> None:
+    result = subprocess.run(
+        [str(paths.RASA_VENV_BIN / "python"), "-c", LAYERS_AND_EDGES, str(onnx_dir)],
+        cwd=paths.BOT, env=rasa_env(), capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    got = json.loads(result.stdout.strip().splitlines()[-1])
+    assert got["shapes"] == [384, 6 * 384]
+    assert got["last_block_matches"], "the sixth block is the sentence-transformers embedding"
+    assert got["norms"] == [1.0] * 6  # each layer's block is normalised on its own
+    assert got["deterministic"]
+    assert got["empty"], "an empty text gets no features (and no error)"
+    tokens, width, finite, with_pieces = got["long"]
+    # 3,000 words: one feature row per token; the model reads the first 256 word pieces
+    # (254 words between [CLS] and [SEP]), the tokens past that get zero rows
+    assert (tokens, width, finite) == (3000, 384, True)
+    assert with_pieces == 254

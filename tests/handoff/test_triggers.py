@@ -12,8 +12,9 @@ from handoff.settings import HandoffSettings
 from handoff.triggers import evaluate, rejected_articles
 
 SETTINGS = HandoffSettings(
-    low_confidence_turns=2, sentiment_turns=3, sentiment_threshold=-0.5, knowledge_rejections=2
-)
+    low_confidence_turns=2, low_confidence_threshold=0.5, sentiment_turns=3,
+    sentiment_threshold=-0.5, knowledge_rejections=2,
+)  # fmt: skip
 _ids = iter(range(1, 10_000))
 
 
@@ -67,6 +68,15 @@ def _message(sender: Sender, nlu: Nlu | None, meta: dict[str, Any]) -> Message:
 )
 def test_evaluate(stretch: list[Message], reason: str | None) -> None:
     assert evaluate(stretch, SETTINGS) == reason
+
+
+def test_by_default_only_the_nlu_fallback_counts_as_low_confidence() -> None:
+    settings = HandoffSettings(low_confidence_turns=2)
+    unsure = [customer("order_status", 0.3), bot(), customer("returns", 0.35)]
+    fallen_back = [customer("nlu_fallback", 0.2), bot(), customer("nlu_fallback", 0.2)]
+
+    assert evaluate(unsure, settings) is None
+    assert evaluate(fallen_back, settings) == "low_confidence"
 
 
 def test_rejections_count_only_answers_to_an_article() -> None:
