@@ -180,12 +180,16 @@ def hand_over(dispatcher: CollectingDispatcher, reason: str) -> list[EventType]:
     ]
 
 
+# rasa-sdk registers the actions in one process and serves them from a Sanic worker process
+# it spawns: a fresh interpreter that imports this module while unpickling the actions, with
+# SANIC_WORKER_NAME set. Load the index there, as the server starts, so the first question
+# does not wait for the model (about 4 s) and the registering process does not hold a copy.
+if os.environ.get("SANIC_WORKER_NAME"):
+    HelpCentre.warm()
+
+
 class ActionKnowledgeAnswer(Action):
     """Answers from the help centre, or asks for other words, or hands over (see module)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        HelpCentre.warm()  # the action server starts; the first question should not wait
 
     def name(self) -> str:
         return "action_knowledge_answer"
