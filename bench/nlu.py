@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,6 +35,7 @@ from baton.knowledge import ensure_onnx
 from baton.training import rasa_env
 from bench.nlu_data import OOS_LABEL, Dataset, DatasetError, load_dataset, write_rasa_nlu
 from bench.report import PeakMemory, cpu_busy, latency_summary, machine
+from tests.services import free_port
 
 RESULTS = paths.ROOT / "bench" / "results"
 DEFAULT_DATA = paths.ROOT.parent / "shared" / "datasets" / "clinc150" / "data_full.json"
@@ -47,13 +47,12 @@ class BenchError(RuntimeError):
     pass
 
 
+def _nlu_part(config: dict[str, Any]) -> dict[str, Any]:
+    return {key: config[key] for key in ("recipe", "language", "pipeline")}
+
+
 def shipped_config() -> dict[str, Any]:
-    config = yaml.safe_load((paths.BOT / "config.yml").read_text())
-    return {
-        "recipe": config["recipe"],
-        "language": config["language"],
-        "pipeline": config["pipeline"],
-    }
+    return _nlu_part(yaml.safe_load((paths.BOT / "config.yml").read_text()))
 
 
 def rasa_default_config(epochs: int | None) -> dict[str, Any]:
@@ -65,19 +64,12 @@ def rasa_default_config(epochs: int | None) -> dict[str, Any]:
     )
     if not found:
         raise BenchError("Rasa's default_config.yml not found in .venv-rasa; run `make setup`")
-    config = yaml.safe_load(found[0].read_text())
-    pipeline = config["pipeline"]
+    config = _nlu_part(yaml.safe_load(found[0].read_text()))
     if epochs:
-        for component in pipeline:
+        for component in config["pipeline"]:
             if "epochs" in component:
                 component["epochs"] = epochs
-    return {"recipe": config["recipe"], "language": config["language"], "pipeline": pipeline}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    return config
 
 
 def train(config: dict[str, Any], nlu: Path, work: Path) -> tuple[Path, float, float]:
@@ -161,7 +153,7 @@ def scores(dataset: Dataset, predicted: Sequence[str | None]) -> dict[str, Any]:
     from sklearn.metrics import f1_score
 
     truth = [e.label for e in dataset.test]
-    labels = [dataset.label_of(intent) for intent in predicted]
+    labels = dataset.labels_of(predicted)
     in_scope = [(t, p) for t, p in zip(truth, labels, strict=True) if t != OOS_LABEL]
     out_of_scope = [p for t, p in zip(truth, labels, strict=True) if t == OOS_LABEL]
     result: dict[str, Any] = {

@@ -13,9 +13,12 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 OOS_LABEL = "oos"
 # what the trained model calls an out-of-scope message: the demo bot's intent of that name
@@ -24,7 +27,6 @@ OOS_INTENT = "out_of_scope"
 # FallbackClassifier's answer to a low or ambiguous confidence
 DECLINED = frozenset({OOS_INTENT, "nlu_fallback"})
 _SAFE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
-_RESERVED = DECLINED | {"oos"}
 
 
 class DatasetError(ValueError):
@@ -46,18 +48,13 @@ class Dataset:
     dropped: Counter[str] = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
 
-    @property
-    def has_oos(self) -> bool:
-        return any(e.label == OOS_LABEL for e in self.test)
-
-    def label_of(self, intent: str | None) -> str:
-        """The dataset label a predicted intent stands for (OOS_LABEL for a declined one)."""
-        if not intent or intent in DECLINED:
-            return OOS_LABEL
-        return self._labels_by_intent().get(intent, intent)
-
-    def _labels_by_intent(self) -> dict[str, str]:
-        return {intent: label for label, intent in self.intents.items()}
+    def labels_of(self, intents: Sequence[str | None]) -> list[str]:
+        """The dataset label each predicted intent stands for (OOS_LABEL for a declined one)."""
+        label_by_intent = {intent: label for label, intent in self.intents.items()}
+        return [
+            OOS_LABEL if not intent or intent in DECLINED else label_by_intent.get(intent, intent)
+            for intent in intents
+        ]
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -122,7 +119,7 @@ def intent_names(labels: set[str]) -> dict[str, str]:
     for number, label in enumerate(sorted(labels)):
         if label == OOS_LABEL:
             names[label] = OOS_INTENT
-        elif _SAFE.fullmatch(label) and label not in _RESERVED:
+        elif _SAFE.fullmatch(label) and label not in DECLINED:
             names[label] = label
         else:
             names[label] = f"label_{number}"
@@ -183,16 +180,15 @@ def _limit(examples: list[Example], limit: int) -> list[Example]:
 
 
 def write_rasa_nlu(dataset: Dataset, path: Path) -> None:
-    """The training split as Rasa YAML, one block per intent, examples in file order. JSON
-    strings are valid YAML scalars, so any text is written safely quoted."""
+    """The training split as Rasa YAML, one block per intent, examples in file order."""
     by_intent: dict[str, list[str]] = {}
     for example in dataset.train:
         by_intent.setdefault(dataset.intents[example.label], []).append(example.text)
-    lines = ['version: "3.1"', "nlu:"]
-    for intent in sorted(by_intent):
-        lines.append(f"- intent: {intent}")
-        lines.append("  examples:")
-        lines.extend(
-            f"  - text: {json.dumps(text, ensure_ascii=False)}" for text in by_intent[intent]
-        )
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    document = {
+        "version": "3.1",
+        "nlu": [
+            {"intent": intent, "examples": [{"text": text} for text in by_intent[intent]]}
+            for intent in sorted(by_intent)
+        ],
+    }
+    path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")

@@ -6,6 +6,7 @@ import contextlib
 import ctypes
 import os
 import platform
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -55,9 +56,11 @@ def rss_mb() -> float:
     """Resident memory of this process; freed heap is handed back first, so deltas are real."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-    with open("/proc/self/statm") as statm:
-        pages = int(statm.read().split()[1])
-    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+    return _resident_pages("self") * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _resident_pages(pid: int | str) -> int:
+    return int(Path(f"/proc/{pid}/statm").read_text().split()[1])
 
 
 def cpu_busy(seconds: float = 1.0) -> float:
@@ -159,7 +162,7 @@ def process_tree_rss_mb(pid: int) -> float:
     total = 0
     for member in tree:
         with contextlib.suppress(OSError, ValueError, IndexError):
-            total += int(Path(f"/proc/{member}/statm").read_text().split()[1])
+            total += _resident_pages(member)
     return total * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
@@ -167,8 +170,6 @@ class PeakMemory:
     """Samples a process tree's resident memory in a thread; ``peak_mb`` is the highest seen."""
 
     def __init__(self, pid: int, every: float = 0.25) -> None:
-        import threading
-
         self.pid = pid
         self.peak_mb = 0.0
         self._every = every

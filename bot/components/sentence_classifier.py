@@ -39,13 +39,18 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 logger = logging.getLogger(__name__)
 
-INTENT_RANKING = "intent_ranking"
 _WEIGHTS = "weights.npz"
 _SETTINGS = "classifier.json"
 
@@ -121,6 +126,7 @@ class SentenceIntentClassifier(GraphComponent, IntentClassifier):
         threshold: Optional[float] = None,
     ) -> None:
         self._config = {**self.get_default_config(), **config}
+        self.validate_config(self._config)  # Rasa calls this only for featurizers
         self._model_storage = model_storage
         self._resource = resource
         self.weights, self.bias = weights, bias
@@ -147,17 +153,16 @@ class SentenceIntentClassifier(GraphComponent, IntentClassifier):
         )
 
     def train(self, training_data: TrainingData) -> Resource:
-        examples = [
-            m for m in training_data.intent_examples if _sentence_features(m) is not None
-        ]
-        labels = np.array([m.get(INTENT) for m in examples])
+        pairs = [(m.get(INTENT), _sentence_features(m)) for m in training_data.intent_examples]
+        pairs = [(intent, vector) for intent, vector in pairs if vector is not None]
+        labels = np.array([intent for intent, _ in pairs])
         if len(set(labels)) < 2:
             logger.warning(
                 "SentenceIntentClassifier: fewer than two intents with dense sentence "
                 "features; nothing trained (is a dense featurizer before it in the pipeline?)"
             )
             return self._resource
-        features = np.stack([_sentence_features(m) for m in examples])
+        features = np.stack([vector for _, vector in pairs])
         self.threshold = self._calibrate(features, labels)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # convergence notes at max_iter; accuracy is tested
@@ -221,7 +226,7 @@ class SentenceIntentClassifier(GraphComponent, IntentClassifier):
             if self.weights is None or features is None:
                 unknown = {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0}
                 message.set(INTENT, unknown, add_to_output=True)
-                message.set(INTENT_RANKING, [], add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [], add_to_output=True)
                 continue
             probabilities = self.probabilities(features[None, :])[0]
             order = np.argsort(-probabilities)[: int(self._config["ranking_length"])]
@@ -238,7 +243,7 @@ class SentenceIntentClassifier(GraphComponent, IntentClassifier):
                 }
                 ranking.insert(0, intent)
             message.set(INTENT, intent, add_to_output=True)
-            message.set(INTENT_RANKING, ranking, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
 
     def persist(self) -> None:
