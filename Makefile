@@ -40,7 +40,7 @@ bench-handoff: setup ## handoff latency, SQLite vs PostgreSQL + Redis (table, JS
 
 lint: setup
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy baton bench gateway handoff connectors knowledge_index actions
+	$(VENV)/bin/mypy baton bench gateway handoff connectors knowledge_index actions agent_console
 
 $(VENV)/.installed: pyproject.toml requirements/app.lock
 	@echo "==> app runtime ($(VENV), Python 3.11): installing (first time: about 3 minutes)"

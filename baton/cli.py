@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 
+from agent_console.auth import Role
 from baton.knowledge import ensure_index, ensure_onnx, try_question
 from baton.stack import StackError, StackSettings, run
 from baton.training import TrainingFailed, ensure_model
@@ -40,6 +41,24 @@ def main(argv: list[str] | None = None) -> int:
     )
     add_cmd.add_argument("--capacity", type=int, default=3, help="conversations at once")
     agent_actions.add_parser("list", help="agents with presence, load and skills")
+    user_cmd = commands.add_parser("user", help="add or list the people who sign in to the console")
+    user_actions = user_cmd.add_subparsers(dest="user_command", required=True)
+    user_add = user_actions.add_parser(
+        "add", help="create a console user (agents and supervisors also take conversations)"
+    )
+    user_add.add_argument(
+        "user_id", help="the sign-in name: lowercase letters, digits, '.', '_', '-'"
+    )
+    user_add.add_argument("--role", choices=[r.value for r in Role], default=Role.AGENT.value)
+    user_add.add_argument("--name", help="shown to customers and colleagues (default: from the id)")
+    user_add.add_argument(
+        "--skills", default="general", help="agents: comma-separated queues (default: general)"
+    )
+    user_add.add_argument("--capacity", type=int, default=3, help="agents: conversations at once")
+    user_add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    user_actions.add_parser("list", help="console users and their roles")
     args = parser.parse_args(argv)
 
     try:
@@ -59,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
             print("==> database schema up to date")
         elif args.command == "agent":
             return asyncio.run(_agent_command(args))
+        elif args.command == "user":
+            return asyncio.run(_user_command(args))
         elif args.command == "run":
             if not args.no_train:
                 ensure_model()
@@ -104,6 +125,65 @@ async def _agent_command(args: argparse.Namespace) -> int:
             return 2
         print(f"==> agent {agent.id} ({agent.name}) serves {', '.join(agent.skills)}")
         print(f"    API token (shown once): {token}")
+        return 0
+    finally:
+        await engine.dispose()
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != first:
+        raise ValueError("the two passwords differ")
+    return first
+
+
+async def _user_command(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from agent_console.auth import DESK_ROLES, Users, check_new_user
+    from gateway.settings import load_settings
+    from handoff.agents import AgentDirectory
+    from handoff.database import create_engine, migrate
+    from handoff.errors import AgentNotFound, QueueNotFound
+
+    url = load_settings().database_url
+    await asyncio.to_thread(migrate, url)
+    engine = create_engine(url)
+    try:
+        sessions = async_sessionmaker(engine, expire_on_commit=False)
+        users, directory = Users(sessions), AgentDirectory(sessions)
+        if args.user_command == "list":
+            for user in await users.all():
+                print(f"{user.id:<20} {user.name:<24} {user.role.value}")
+            return 0
+        role = Role(args.role)
+        name = args.name or args.user_id.replace(".", " ").replace("_", " ").title()
+        try:
+            password = _read_password(args.password_stdin)
+            check_new_user(args.user_id, password)
+            if await users.get(args.user_id) is not None:
+                raise ValueError(f"user {args.user_id!r} already exists")
+            if role in DESK_ROLES:
+                try:
+                    agent = await directory.get(args.user_id)
+                    print(f"==> {agent.id} is an agent already; adding a console sign-in")
+                except AgentNotFound:
+                    skills = [s.strip() for s in args.skills.split(",") if s.strip()]
+                    agent, _ = await directory.add(args.user_id, name, skills, args.capacity)
+                    print(f"==> agent {agent.id} ({agent.name}) serves {', '.join(agent.skills)}")
+            await users.add(args.user_id, name, role, password)
+        except (ValueError, QueueNotFound) as exc:
+            print(f"baton: {exc}", file=sys.stderr)
+            return 2
+        except IntegrityError:
+            print(f"baton: user {args.user_id!r} already exists", file=sys.stderr)
+            return 2
+        print(f"==> {args.user_id} can sign in to the console as {role.value}")
         return 0
     finally:
         await engine.dispose()

@@ -242,6 +242,8 @@ async def run(settings: StackSettings) -> int:
     print(
         f"\n==> Baton is ready in {time.monotonic() - started:.0f} s\n"
         f"    web chat demo   http://{host}:{settings.port}/\n"
+        f"    agent console   http://{host}:{settings.port}/console"
+        "  (a sign-in: .venv/bin/baton user add dana)\n"
         f"    REST API docs   http://{host}:{settings.port}/docs\n"
         f"    Rasa server     http://{host}:{settings.rasa_port}\n"
         f"    action server   http://{host}:{settings.actions_port}\n"

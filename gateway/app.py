@@ -1,4 +1,4 @@
-"""The gateway process: web chat, the REST APIs, health; later the agent console."""
+"""The gateway process: web chat, the REST APIs, the agent console, health."""
 
 from __future__ import annotations
 
@@ -14,10 +14,18 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from typing_extensions import TypedDict  # pydantic needs it on Python 3.11
 
+import agent_console.web
 import connectors.webchat
-from gateway import desk_socket, handoff_api
+from agent_console.auth import Users
+from agent_console.canned import DEFAULT_FILE as DEFAULT_CANNED
+from agent_console.canned import CannedResponses
+from agent_console.workspace import Workspace
+from baton import paths
+from baton.knowledge import index_dir
+from gateway import console_api, desk_socket, handoff_api
 from gateway.bus import create_bus
 from gateway.errors import install_error_handlers
+from gateway.listening import Listener
 from gateway.rasa import RasaClient
 from gateway.router import ConversationRouter
 from gateway.services import Services, ServicesDep
@@ -40,6 +48,8 @@ class Health(TypedDict):
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     """Build the gateway; nothing connects until the app starts."""
     settings = settings or load_settings()
+    # a broken canned-responses file stops the start with a message naming it
+    canned = CannedResponses.load(settings.console_canned_file or DEFAULT_CANNED)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -59,14 +69,33 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             max_message_chars=settings.max_message_chars,
             hours=parse_hours(settings.handoff.hours, settings.handoff.timezone),
         )
+        workspace = Workspace(store.sessions)
+        assistant = None
+        if settings.assist_enabled:
+            from agent_console.assist import Assistant  # loads MiniLM in the background
+
+            assistant = Assistant.create(store.sessions, paths.BOT, index_dir())
+            await assistant.start()
+        router.listener = Listener(store, rasa, router, workspace, assistant)
         app.state.services = Services(
-            settings, store, desk, AgentDirectory(store.sessions), rasa, bus, router
+            settings,
+            store,
+            desk,
+            AgentDirectory(store.sessions),
+            rasa,
+            bus,
+            router,
+            Users(store.sessions, settings.console_session_hours),
+            workspace,
+            canned,
+            assistant,
         )
         app.state.engine = engine
         log.info("gateway ready (database %s)", engine.url.render_as_string(hide_password=True))
         try:
             yield
         finally:
+            await router.close()
             await rasa.close()
             await bus.close()
             await engine.dispose()
@@ -82,7 +111,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     app.include_router(connectors.webchat.create_router())
     app.include_router(handoff_api.create_router())
+    app.include_router(console_api.create_router())
     app.include_router(desk_socket.create_router())
+    agent_console.web.install(app)
 
     @app.get("/health", tags=["operations"], response_model=None)
     async def health(services: ServicesDep) -> Health | JSONResponse:

@@ -1,7 +1,8 @@
 """The desk stream: every logged event, live, for agent consoles and supervisors.
 
-A console connects with its agent token and the last ``seq`` it saw; it first receives
-every event after that from the log, then live ones, each exactly once and in order.
+A console connects with its session cookie (from its own origin only) or an agent token,
+and the last ``seq`` it saw; it first receives every event after that from the log, then
+live ones, each exactly once and in order.
 """
 
 from __future__ import annotations
@@ -12,11 +13,41 @@ import contextlib
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
+from gateway.auth import SESSION_COOKIE, desk_agent, same_origin, session_user
 from gateway.bus import DESK_TOPIC, Event
-from gateway.services import ServicesDep
+from gateway.errors import GatewayError
+from gateway.services import Services, ServicesDep
 from gateway.wire import error_event
+from handoff.records import Agent
 
 CLOSE_INVALID_TOKEN = 4401
+CLOSE_FORBIDDEN_ORIGIN = 4403
+
+
+async def _authorise(websocket: WebSocket, services: Services, token: str) -> Agent | None:
+    """The agent behind a token or a session cookie; None (and the socket closed) if none."""
+    if not token and SESSION_COOKIE in websocket.cookies:
+        # a cookie rides along with any page's websocket: only the console's own may use it
+        if not same_origin(websocket, services.settings.console_allowed_origins):
+            await websocket.close(code=CLOSE_FORBIDDEN_ORIGIN)
+            return None
+        try:
+            agent = await desk_agent(services, await session_user(websocket, services))
+        except GatewayError as exc:
+            await websocket.accept()
+            await websocket.send_json(error_event(exc.code, exc.message))
+            await websocket.close(code=CLOSE_INVALID_TOKEN)
+            return None
+        await websocket.accept()
+        return agent
+    found = await services.agents.by_token(token) if token else None
+    await websocket.accept()
+    if found is None:
+        await websocket.send_json(
+            error_event("invalid_token", "The agent token or session is missing or unknown.")
+        )
+        await websocket.close(code=CLOSE_INVALID_TOKEN)
+    return found
 
 
 def create_router() -> APIRouter:
@@ -24,19 +55,15 @@ def create_router() -> APIRouter:
 
     @router.websocket("/ws/desk")
     async def desk(
-        websocket: WebSocket, services: ServicesDep, token: str = "", after: int = 0
+        websocket: WebSocket, services: ServicesDep, token: str = "", after: int = -1
     ) -> None:
-        agent = await services.agents.by_token(token) if token else None
-        await websocket.accept()
-        if agent is None:
-            await websocket.send_json(
-                error_event("invalid_token", "The agent token is missing or unknown.")
-            )
-            await websocket.close(code=CLOSE_INVALID_TOKEN)
+        """``after``: the last seq the console saw (a reconnect catches up from it); left
+        out, the stream starts now."""
+        if await _authorise(websocket, services, token) is None:
             return
         async with services.bus.subscribe(DESK_TOPIC) as live:
             # subscribed first: whatever is logged from now on is in `live` or in the catch-up
-            last = after
+            last = after if after >= 0 else await services.store.events.last_seq()
             while True:
                 backlog = await services.store.events.since(last, limit=1000)
                 for event in backlog:

@@ -66,6 +66,10 @@ class InvalidFrame(GatewayError):
     status, code = 422, "invalid_frame"
 
 
+class UnknownSuggestion(GatewayError):
+    status, code = 422, "unknown_suggestion"
+
+
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
 
 

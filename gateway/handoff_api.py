@@ -9,13 +9,13 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field, model_validator
 from typing_extensions import TypedDict  # pydantic needs it on Python 3.11
 
-from connectors.webchat.tokens import bearer
-from gateway.errors import InvalidToken
-from gateway.services import ServicesDep
+from gateway.auth import CurrentAgent
+from gateway.errors import UnknownSuggestion
+from gateway.services import Services, ServicesDep
 from handoff.desk import Moved
 from handoff.packet import Packet
 from handoff.records import Agent, Conversation, Identity, Presence, Waiting
@@ -80,6 +80,8 @@ class PresenceIn(BaseModel):
 
 class ReplyIn(BaseModel):
     text: str = Field(min_length=1, max_length=4000)
+    # the AI suggestion the agent inserted before sending, if any (recorded as used or edited)
+    suggestion_id: int | None = None
 
 
 class TransferIn(BaseModel):
@@ -135,17 +137,19 @@ def waiting_out(waiting: Waiting, now: float) -> WaitingOut:
     }
 
 
-async def current_agent(
-    services: ServicesDep, authorization: Annotated[str | None, Header()] = None
-) -> Agent:
-    token = bearer(authorization)
-    agent = await services.agents.by_token(token) if token else None
-    if agent is None:
-        raise InvalidToken("The agent token is missing or unknown.")
-    return agent
 
 
-CurrentAgent = Annotated[Agent, Depends(current_agent)]
+async def stay_ended(services: Services, conversation_id: str, *, resolved: bool) -> None:
+    """Open suggestions are ignored now; a resolved conversation's agent replies become
+    suggestions for similar messages later."""
+    settled = await services.workspace.settle(conversation_id, reply_id=None)
+    await services.router.publish([settled.event])
+    if resolved and services.assistant is not None:
+        assistant = services.assistant
+        transcript = await services.store.transcript(conversation_id)
+        services.router.spawn(
+            assistant.remember(conversation_id, transcript), "remembering the agent's replies"
+        )
 
 
 def create_router() -> APIRouter:
@@ -217,10 +221,20 @@ def create_router() -> APIRouter:
     async def reply(
         conversation_id: str, body: ReplyIn, agent: CurrentAgent, services: ServicesDep
     ) -> MessageOut:
+        if body.suggestion_id is not None and not await services.workspace.has_suggestion(
+            conversation_id, body.suggestion_id
+        ):
+            raise UnknownSuggestion()
         stored = await services.desk.reply(
             conversation_id, agent.id, body.text, agent_name=agent.name
         )
-        await services.router.publish([stored.event])
+        settled = await services.workspace.settle(
+            conversation_id,
+            reply_id=stored.message.id,
+            sent=body.text,
+            suggestion_id=body.suggestion_id,
+        )
+        await services.router.publish([stored.event, settled.event])
         return message_out(stored.message)
 
     @router.post("/conversations/{conversation_id}/transfer")
@@ -243,6 +257,7 @@ def create_router() -> APIRouter:
         result = await published(
             services, await services.desk.resolve(conversation_id, agent.id, body.note)
         )
+        await stay_ended(services, conversation_id, resolved=True)
         await services.router.push()
         return result
 
@@ -252,6 +267,7 @@ def create_router() -> APIRouter:
     ) -> ConversationOut:
         moved = await services.desk.hand_back(conversation_id, agent.id)
         result = await published(services, moved)
+        await stay_ended(services, conversation_id, resolved=False)
         await services.router.resume_bot(moved.conversation)
         await services.router.push()
         return result

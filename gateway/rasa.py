@@ -118,6 +118,16 @@ class RasaClient:
             replies=replies, nlu=parse_latest_message(tracker), active_loop=active_loop(tracker)
         )
 
+    async def parse(self, text: str) -> Nlu | None:
+        """What the NLU understands of ``text``, outside any conversation (the bot stays
+        silent: used while a human owns the conversation)."""
+        try:
+            response = await self._http.post("/model/parse", json={"text": text})
+            response.raise_for_status()
+            return parse_latest_message({"latest_message": response.json()})
+        except (httpx.HTTPError, ValueError, AttributeError) as exc:
+            raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
+
     async def trigger_intent(
         self, conversation_id: str, intent: str, entities: dict[str, str]
     ) -> BotTurn:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,6 +89,10 @@ class ConversationRouter:
         self._locks = _KeyedLocks()
         self._push_lock = asyncio.Lock()
         self._push_wanted = False
+        # called, in the background, with every customer message of an agent-owned
+        # conversation: the AI keeps listening while the bot stays silent
+        self.listener: Callable[[Conversation, Message], Awaitable[None]] | None = None
+        self._background: set[asyncio.Task[Any]] = set()
 
     def check(self, text: str) -> str:
         """Validate a customer text; returns it stripped or raises a gateway error."""
@@ -146,9 +150,45 @@ class ConversationRouter:
             conversation = moved.conversation
         if conversation.owner is not Owner.BOT:
             # A human owns (or is about to own) this conversation: the bot stays silent.
+            if stored.created and conversation.owner is Owner.ASSIGNED:
+                self._listen(conversation, message)
             return Delivery(message, [], duplicate=not stored.created)
         replies = await self._ask_bot(conversation, message, inbound.payload or text)
         return Delivery(message, replies, duplicate=not stored.created)
+
+    def _listen(self, conversation: Conversation, message: Message) -> None:
+        if self.listener is not None:
+            self.spawn(self.listener(conversation, message), "listening to the customer")
+
+    def spawn(self, work: Awaitable[Any], what: str) -> None:
+        """Run ``work`` in the background; a failure is logged with ``what`` it was doing."""
+
+        async def run() -> None:
+            try:
+                await work
+            except Exception:
+                log.exception("%s failed", what)
+
+        task = asyncio.create_task(run())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def close(self) -> None:
+        """Let background work still under way finish (the gateway is stopping)."""
+        if self._background:
+            await asyncio.wait(self._background, timeout=5)
+
+    async def customer_typing(self, conversation_id: str, *, on: bool) -> None:
+        """Shown to the agents' consoles; the bot does not care."""
+        await self._bus.publish(
+            DESK_TOPIC, typing_event(Sender.CUSTOMER, on=on, conversation_id=conversation_id)
+        )
+
+    async def agent_typing(self, conversation_id: str, agent_name: str, *, on: bool) -> None:
+        """Shown in the customer's chat (and to the other consoles)."""
+        frame = typing_event(Sender.AGENT, on=on, conversation_id=conversation_id, name=agent_name)
+        await self._bus.publish(conversation_id, frame)
+        await self._bus.publish(DESK_TOPIC, frame)
 
     async def _ask_bot(
         self, conversation: Conversation, message: Message, text: str

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends
 from starlette.requests import HTTPConnection
 
+from agent_console.auth import Users
+from agent_console.canned import CannedResponses
+from agent_console.workspace import Workspace
 from gateway.bus import EventBus
 from gateway.rasa import RasaClient
 from gateway.router import ConversationRouter
@@ -15,6 +18,9 @@ from gateway.settings import GatewaySettings
 from handoff.agents import AgentDirectory
 from handoff.desk import HandoffDesk
 from handoff.store import ConversationStore
+
+if TYPE_CHECKING:  # the assistant loads MiniLM: imported only where it is built
+    from agent_console.assist import Assistant
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +32,10 @@ class Services:
     rasa: RasaClient
     bus: EventBus
     router: ConversationRouter
+    users: Users
+    workspace: Workspace
+    canned: CannedResponses
+    assistant: Assistant | None  # None when AI assist is turned off
 
 
 def get_services(connection: HTTPConnection) -> Services:

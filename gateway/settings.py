@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, HttpUrl
@@ -26,6 +27,16 @@ class GatewaySettings(BaseSettings):
     max_message_chars: int = Field(default=4000, gt=0)
     # origins allowed to open the web chat websocket; "*" allows any (the token authorises)
     webchat_allowed_origins: list[str] = ["*"]
+    # the agent console: how long a sign-in lasts; cookies only over HTTPS (browsers treat
+    # http://localhost and 127.0.0.1 as secure); origins besides the console's own that may
+    # call its API with a session cookie or open its websocket
+    console_session_hours: float = Field(default=12, gt=0)
+    console_cookie_secure: bool = True
+    console_allowed_origins: list[str] = []
+    # the team's canned responses (YAML); the shipped examples when unset
+    console_canned_file: Path | None = None
+    # AI assist: suggestions to agents while they own a conversation (loads MiniLM and the index)
+    assist_enabled: bool = True
     migrate_on_start: bool = True
     log_level: str = "INFO"
     # routing, triggers and hours of the human team (BATON_HANDOFF_* variables)

@@ -14,6 +14,7 @@ ERRORS: dict[str, str] = {
     "invalid_json": "The request body is not valid JSON.",
     "invalid_frame": "The frame is not a valid chat frame.",
     "invalid_encoding": "Frames must be UTF-8 encoded JSON text.",
+    "unknown_suggestion": "That suggestion is not one of this conversation's.",
 }
 
 # {position}: 1 = next; {wait}: a phrase such as "about 3 minutes"

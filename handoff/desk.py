@@ -29,6 +29,7 @@ from handoff.records import (
     Sender,
     Waiting,
     as_identity,
+    contact_columns,
 )
 from handoff.settings import HandoffSettings
 from handoff.store import Stored, insert_message, load_conversation, to_conversation, to_message
@@ -109,7 +110,7 @@ class HandoffDesk:
                 "agent_id": None,
                 "identity": dict(merged),
                 "updated_at": now,
-            }
+            } | contact_columns(merged)
             await self._conditional(session, conversation_id, current, None, values)
             conversation = to_conversation(await load_conversation(session, conversation_id))
             packet = build_packet(

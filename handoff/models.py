@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -66,6 +67,9 @@ class ConversationRow(Base):
     queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # what the bot (or an agent) learned of the customer: name, email, order_number, phone
     identity: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # normalised from the identity, to find the customer's other conversations on any channel
+    contact_email: Mapped[str | None] = mapped_column(String(320), index=True)
+    contact_phone: Mapped[str | None] = mapped_column(String(32), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -152,4 +156,76 @@ class EventRow(Base):
     conversation_id: Mapped[str] = mapped_column(String(36))
     type: Mapped[str] = mapped_column(String(32))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UserRow(Base):
+    """Someone who signs in to the console: an agent, a supervisor or a knowledge owner."""
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(32))
+    password_hash: Mapped[str] = mapped_column(String(256))  # argon2id, with its parameters
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ConsoleSessionRow(Base):
+    __tablename__ = "console_sessions"
+
+    # sha256 of the session cookie's value; the value itself is never stored
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class NoteRow(Base):
+    """An agent's internal note on a conversation: never shown to the customer."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[str] = mapped_column(String(64))
+    author_name: Mapped[str] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SuggestionRow(Base):
+    """A reply the AI proposed to the agent for one customer message, and what became of it."""
+
+    __tablename__ = "suggestions"
+    __table_args__ = (Index("ix_suggestions_conversation_id_id", "conversation_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # knowledge | bot | memory
+    text: Mapped[str] = mapped_column(Text)
+    score: Mapped[float] = mapped_column(Float)
+    source: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    outcome: Mapped[str | None] = mapped_column(String(16))  # used | edited | ignored
+    reply_id: Mapped[int | None] = mapped_column(Integer)  # the agent message that used it
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReplyMemoryRow(Base):
+    """What an agent answered to what a customer said, in a resolved conversation; the AI
+    suggests it again for similar messages."""
+
+    __tablename__ = "reply_memory"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(String(36), index=True)
+    customer_text: Mapped[str] = mapped_column(Text)
+    reply_text: Mapped[str] = mapped_column(Text)
+    model: Mapped[str] = mapped_column(String(128))  # the embedder that made `vector`
+    vector: Mapped[bytes] = mapped_column(LargeBinary)  # float32, normalised
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -58,6 +58,14 @@ def as_identity(data: Mapping[str, Any] | None) -> Identity:
     )
 
 
+def contact_columns(identity: Identity) -> dict[str, str | None]:
+    """The identity's email and phone, normalised, as stored to find the customer's other
+    conversations (on any channel)."""
+    email = (identity.get("email") or "").strip().lower() or None
+    digits = "".join(ch for ch in identity.get("phone") or "" if ch.isdigit())
+    return {"contact_email": email, "contact_phone": digits[-15:] or None}
+
+
 @dataclass(frozen=True, slots=True)
 class Conversation:
     id: str

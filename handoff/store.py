@@ -19,7 +19,16 @@ from handoff.errors import ConversationNotFound
 from handoff.events import Event, EventLog, append_event
 from handoff.models import ConversationRow, MessageRow, utcnow
 from handoff.ownership import Owner
-from handoff.records import Button, Conversation, Identity, Message, Nlu, Sender, as_identity
+from handoff.records import (
+    Button,
+    Conversation,
+    Identity,
+    Message,
+    Nlu,
+    Sender,
+    as_identity,
+    contact_columns,
+)
 from handoff.wire import message_out
 
 
@@ -203,8 +212,23 @@ class ConversationStore:
             row = await load_conversation(session, conversation_id)
             merged = dict(row.identity or {}) | {k: v for k, v in identity.items() if v}
             row.identity = merged
+            for column, value in contact_columns(as_identity(merged)).items():
+                setattr(row, column, value)
             event = await append_event(session, conversation_id, "identity", {"identity": merged})
             return as_identity(merged), event
+
+    async def assigned_to(self, agent_id: str) -> list[Conversation]:
+        """The conversations an agent owns now, oldest handoff first."""
+        async with self.sessions() as session:
+            rows = await session.scalars(
+                select(ConversationRow)
+                .where(
+                    ConversationRow.agent_id == agent_id,
+                    ConversationRow.owner == Owner.ASSIGNED.value,
+                )
+                .order_by(ConversationRow.queued_at, ConversationRow.id)
+            )
+            return [to_conversation(row) for row in rows]
 
     async def replies_to(self, message_id: int) -> list[Message]:
         async with self.sessions() as session:

@@ -26,6 +26,7 @@ class MessageOut(TypedDict):
     agent_name: str | None  # who wrote an agent message
     nlu: NluOut | None  # only on customer messages the bot has seen
     article: dict[str, Any] | None  # a help-centre answer's source: id, title, url, score
+    sentiment: float | None  # customer messages: VADER compound, -1 (negative) .. +1
 
 
 def message_out(message: Message) -> MessageOut:
@@ -47,6 +48,7 @@ def message_out(message: Message) -> MessageOut:
         "agent_name": message.meta.get("agent_name"),
         "nlu": nlu,
         "article": message.meta.get("article"),
+        "sentiment": message.meta.get("sentiment"),
     }
 
 

@@ -41,7 +41,10 @@ async def store(database_url: str) -> AsyncIterator[ConversationStore]:
 
             async with engine.begin() as connection:
                 await connection.execute(
-                    text("TRUNCATE messages, events, handoffs, conversations, agents CASCADE")
+                    text(
+                        "TRUNCATE messages, events, handoffs, conversations, agents, users,"
+                        " reply_memory CASCADE"
+                    )
                 )
         await engine.dispose()
 

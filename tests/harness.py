@@ -44,6 +44,37 @@ class RunningGateway:
             await engine.dispose()
         return {"Authorization": f"Bearer {token}"}
 
+    async def add_user(
+        self, user_id: str, role: str = "agent", password: str = "correct horse battery"
+    ) -> None:
+        """A console user (agents and supervisors get an agent record, as `baton user add`)."""
+        from agent_console.auth import DESK_ROLES, Role, Users
+
+        engine = create_engine(self.settings.database_url)
+        try:
+            sessions = async_sessionmaker(engine, expire_on_commit=False)
+            if Role(role) in DESK_ROLES:
+                await AgentDirectory(sessions).add(
+                    user_id, user_id.title(), ["general", "orders", "billing"], 3
+                )
+            await Users(sessions).add(user_id, user_id.title(), Role(role), password)
+        finally:
+            await engine.dispose()
+
+    async def sign_in(
+        self, user_id: str, password: str = "correct horse battery"
+    ) -> dict[str, str]:
+        """Sign in through the console's form; returns the headers a browser on the
+        console's page would send (its session cookie and Origin)."""
+        response = await self.http.post(
+            "/console/login",
+            content=f"user_id={user_id}&password={password.replace(' ', '+')}",
+            headers={"Content-Type": "application/x-www-form-urlencoded", "Origin": self.url},
+        )
+        assert response.status_code == 303, response.text
+        cookie = response.headers["set-cookie"].split(";", 1)[0]
+        return {"Cookie": cookie, "Origin": self.url}
+
     async def new_conversation(self) -> tuple[str, str]:
         response = await self.http.post("/api/conversations")
         assert response.status_code == 201
@@ -52,7 +83,9 @@ class RunningGateway:
 
 
 def gateway_settings(**overrides: object) -> GatewaySettings:
-    return GatewaySettings(env="test", **({"rasa_timeout_seconds": 3} | overrides))  # type: ignore[arg-type]
+    # AI assist loads MiniLM: only the tests about it turn it on
+    defaults = {"rasa_timeout_seconds": 3, "assist_enabled": False}
+    return GatewaySettings(env="test", **(defaults | overrides))  # type: ignore[arg-type]
 
 
 @contextlib.asynccontextmanager

@@ -26,11 +26,19 @@ class PingFrame(BaseModel):
     type: Literal["ping"]
 
 
-ClientFrame = Annotated[MessageFrame | PingFrame, Field(discriminator="type")]
-_frames: TypeAdapter[MessageFrame | PingFrame] = TypeAdapter(ClientFrame)
+class TypingFrame(BaseModel):
+    """The customer started (on) or stopped typing; shown to the agent who owns the chat."""
+
+    type: Literal["typing"]
+    on: bool
 
 
-def parse_frame(raw: Mapping[str, Any]) -> MessageFrame | PingFrame:
+AnyFrame = MessageFrame | PingFrame | TypingFrame
+ClientFrame = Annotated[AnyFrame, Field(discriminator="type")]
+_frames: TypeAdapter[AnyFrame] = TypeAdapter(ClientFrame)
+
+
+def parse_frame(raw: Mapping[str, Any]) -> AnyFrame:
     """Parse one ASGI websocket receive event into a client frame, or raise a gateway error."""
     data = raw.get("text")
     if data is None:

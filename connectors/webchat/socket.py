@@ -16,7 +16,7 @@ from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from connectors.base import Inbound
-from connectors.webchat.frames import PingFrame, parse_frame
+from connectors.webchat.frames import PingFrame, TypingFrame, parse_frame
 from connectors.webchat.tokens import hash_token
 from gateway import texts
 from gateway.bus import Event
@@ -92,6 +92,9 @@ async def _handle(
         frame = parse_frame(raw)
         if isinstance(frame, PingFrame):
             await websocket.send_json({"type": "pong"})
+            return
+        if isinstance(frame, TypingFrame):
+            await services.router.customer_typing(conversation.id, on=frame.on)
             return
         client_id = frame.client_id
         await services.router.handle(

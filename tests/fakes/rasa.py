@@ -15,6 +15,7 @@ def create_fake_rasa() -> FastAPI:
     app = FastAPI()
     app.state.latest = {}
     app.state.received = []
+    app.state.parsed = []  # texts sent to /model/parse (NLU only, no conversation)
 
     @app.get("/status")
     async def status() -> dict[str, str]:
@@ -87,6 +88,13 @@ def create_fake_rasa() -> FastAPI:
             else [],
         }
         return replies
+
+    @app.post("/model/parse")
+    async def parse(request: Request) -> dict[str, Any]:
+        text = (await request.json())["text"]
+        app.state.parsed.append(text)
+        intent = "order_status" if "order" in text else "nlu_fallback"
+        return {"text": text, "intent": {"name": intent, "confidence": 0.88}, "entities": []}
 
     @app.post("/conversations/{sender}/trigger_intent")
     async def trigger_intent(sender: str, request: Request) -> dict[str, Any]:

@@ -173,6 +173,7 @@
     sendButton.classList.toggle("baton-idle", !input.value.trim());
     input.style.height = "auto";
     input.style.height = `${Math.min(input.scrollHeight + 2, 120)}px`;
+    noteTyping();
   });
   panel.addEventListener("keydown", (e) => { if (e.key === "Escape") close(); });
 
@@ -182,6 +183,20 @@
   let retryTimer = 0, pingTimer = 0, typingTimer = 0;
   const seen = new Set(); // server message ids already shown
   const pending = new Map(); // client_id -> {clientId, text, payload, node, status}: not yet stored
+
+  // the agent who owns the chat sees when the customer is typing (the bot does not care)
+  let typingSent = false, typingIdle = 0;
+  function sendTyping(on) {
+    if (typingSent === on || !(ws && ready && ws.readyState === WebSocket.OPEN)) return;
+    typingSent = on;
+    ws.send(JSON.stringify({ type: "typing", on }));
+  }
+  function noteTyping() {
+    clearTimeout(typingIdle);
+    const now = owner === "assigned" && Boolean(input.value.trim());
+    sendTyping(now);
+    if (now) typingIdle = setTimeout(() => sendTyping(false), 4000);
+  }
 
   const nearBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
   const scrollDown = () => { scroller.scrollTop = scroller.scrollHeight; };

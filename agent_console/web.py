@@ -1,0 +1,193 @@
+"""The console's pages: sign-in, the agent's page, its static files and security headers.
+
+Pages are rendered on the server (Jinja2, autoescaped); the agent's page is one small script
+that talks to the handoff API and the desk websocket and writes customer text only as text.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict, deque
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from agent_console.auth import DESK_ROLES, User
+from gateway.auth import SESSION_COOKIE, same_origin, session_user
+from gateway.services import ServicesDep
+
+HERE = Path(__file__).resolve().parent
+templates = Jinja2Templates(directory=HERE / "templates")
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "media-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    ]
+)
+_SECURITY_HEADERS = [
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+]
+
+
+class ConsoleHeaders:
+    """Security headers on every console response (pages, scripts and API errors alike)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/console"):
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *_SECURITY_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+class LoginThrottle:
+    """At most ``attempts`` failed sign-ins per user name and per client address in
+    ``window`` seconds; further attempts are refused until the oldest failure ages out."""
+
+    def __init__(self, attempts: int = 5, window: float = 900) -> None:
+        self._attempts = attempts
+        self._window = window
+        self._failures: defaultdict[str, deque[float]] = defaultdict(deque)
+
+    def _recent(self, key: str) -> deque[float]:
+        failures = self._failures[key]
+        while failures and failures[0] < time.monotonic() - self._window:
+            failures.popleft()
+        return failures
+
+    def retry_after(self, *keys: str) -> int:
+        """Seconds until another attempt is allowed (0: allowed now)."""
+        waits = [
+            failures[0] + self._window - time.monotonic()
+            for failures in (self._recent(k) for k in keys)
+            if len(failures) >= self._attempts
+        ]
+        return max(1, round(max(waits))) if waits else 0
+
+    def failed(self, *keys: str) -> None:
+        for key in keys:
+            self._recent(key).append(time.monotonic())
+
+    def succeeded(self, user_key: str) -> None:
+        self._failures.pop(user_key, None)
+
+
+async def signed_in(request: Request, services: ServicesDep) -> User | None:
+    return await session_user(request, services)
+
+
+SignedIn = Annotated[User | None, Depends(signed_in)]
+
+
+def create_router() -> APIRouter:
+    router = APIRouter(prefix="/console", include_in_schema=False)
+    throttle = LoginThrottle()
+
+    def login_page(
+        request: Request, error: str | None = None, status: int = 200, user_id: str = ""
+    ) -> HTMLResponse:
+        response = templates.TemplateResponse(
+            request, "login.html", {"error": error, "user_id": user_id}, status_code=status
+        )
+        response.headers["cache-control"] = "no-store"
+        return response
+
+    @router.get("/login")
+    async def login_form(request: Request, user: SignedIn) -> Response:
+        if user is not None:
+            return RedirectResponse("/console", status_code=303)
+        return login_page(request)
+
+    @router.post("/login")
+    async def login(request: Request, services: ServicesDep) -> Response:
+        if "origin" in request.headers and not same_origin(
+            request, services.settings.console_allowed_origins
+        ):
+            return login_page(request, "This sign-in form was sent from another site.", 403)
+        form = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=10)
+        user_id = (form.get("user_id") or [""])[0].strip().lower()[:64]
+        password = (form.get("password") or [""])[0]
+        client = request.client.host if request.client else "unknown"
+        keys = (f"user:{user_id}", f"client:{client}")
+        wait = throttle.retry_after(*keys)
+        if wait:
+            response = login_page(
+                request,
+                f"Too many failed attempts. Try again in {max(1, round(wait / 60))} minutes.",
+                429,
+                user_id,
+            )
+            response.headers["retry-after"] = str(wait)
+            return response
+        user = await services.users.authenticate(user_id, password) if user_id else None
+        if user is None:
+            throttle.failed(*keys)
+            return login_page(request, "Wrong user name or password.", 401, user_id)
+        throttle.succeeded(keys[0])
+        token = await services.users.start_session(user)
+        redirect = RedirectResponse("/console", status_code=303)
+        redirect.set_cookie(
+            SESSION_COOKIE,
+            token,
+            max_age=int(services.settings.console_session_hours * 3600),
+            path="/",
+            httponly=True,
+            secure=services.settings.console_cookie_secure,
+            samesite="strict",
+        )
+        return redirect
+
+    @router.post("/logout")
+    async def logout(request: Request, services: ServicesDep) -> Response:
+        token = request.cookies.get(SESSION_COOKIE)
+        if token and same_origin(request, services.settings.console_allowed_origins):
+            await services.users.end_session(token)
+        response = RedirectResponse("/console/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    @router.get("")
+    async def console(request: Request, user: SignedIn) -> Response:
+        if user is None:
+            return RedirectResponse("/console/login", status_code=303)
+        if user.role not in DESK_ROLES:
+            response = templates.TemplateResponse(
+                request, "not_for_role.html", {"user": user}, status_code=403
+            )
+        else:
+            response = templates.TemplateResponse(request, "console.html", {"user": user})
+        response.headers["cache-control"] = "no-store"
+        return response
+
+    return router
+
+
+def install(app: FastAPI) -> None:
+    app.include_router(create_router())
+    app.mount("/console/static", StaticFiles(directory=HERE / "static"), name="console-static")
+    app.add_middleware(ConsoleHeaders)

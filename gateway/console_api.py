@@ -1,0 +1,137 @@
+"""What the agent console adds to the handoff API: notes, identity edits, typing, canned
+responses, the AI's suggestions and the customer's earlier conversations."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field, field_validator
+from typing_extensions import TypedDict  # pydantic needs it on Python 3.11
+
+from agent_console.canned import CannedOut
+from agent_console.workspace import EarlierConversation, NoteOut, SuggestionOut
+from gateway.auth import CurrentAgent
+from gateway.handoff_api import ConversationOut, conversation_out
+from gateway.services import Services, ServicesDep
+from handoff.errors import NotOwner
+from handoff.ownership import Owner
+from handoff.records import Agent, Identity, as_identity
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class NoteIn(BaseModel):
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class TypingIn(BaseModel):
+    on: bool
+
+
+class IdentityIn(BaseModel):
+    """Fields to set; those left out (or empty) keep their value."""
+
+    name: str | None = Field(default=None, max_length=128)
+    email: str | None = Field(default=None, max_length=320)
+    order_number: str | None = Field(default=None, max_length=64)
+    phone: str | None = Field(default=None, max_length=32)
+
+    @field_validator("name", "email", "order_number", "phone")
+    @classmethod
+    def _strip(cls, value: str | None) -> str | None:
+        return value.strip() if value is not None else None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value and not _EMAIL.match(value):
+            raise ValueError("not an email address")
+        return value
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        if value and sum(ch.isdigit() for ch in value) < 6:
+            raise ValueError("a phone number needs at least 6 digits")
+        return value
+
+
+class IdentityOut(TypedDict):
+    identity: Identity
+
+
+async def require_owner(services: Services, conversation_id: str, agent: Agent) -> None:
+    """Only the agent who owns a conversation may act in it."""
+    conversation = await services.store.get_conversation(conversation_id)
+    if conversation.owner is not Owner.ASSIGNED or conversation.agent_id != agent.id:
+        raise NotOwner(conversation_id, agent.id)
+
+
+def create_router() -> APIRouter:
+    router = APIRouter(prefix="/api/handoff", tags=["console"])
+
+    @router.get("/mine")
+    async def mine(agent: CurrentAgent, services: ServicesDep) -> list[ConversationOut]:
+        """The conversations this agent owns now (the console reopens them after a reload)."""
+        return [conversation_out(c) for c in await services.store.assigned_to(agent.id)]
+
+    @router.get("/canned")
+    async def canned(
+        _: CurrentAgent,
+        services: ServicesDep,
+        q: Annotated[str, Query(max_length=200)] = "",
+    ) -> list[CannedOut]:
+        return services.canned.search(q)
+
+    @router.get("/conversations/{conversation_id}/notes")
+    async def notes(conversation_id: str, _: CurrentAgent, services: ServicesDep) -> list[NoteOut]:
+        await services.store.get_conversation(conversation_id)  # 404 for an unknown one
+        return await services.workspace.notes(conversation_id)
+
+    @router.post("/conversations/{conversation_id}/notes", status_code=201)
+    async def add_note(
+        conversation_id: str, body: NoteIn, agent: CurrentAgent, services: ServicesDep
+    ) -> NoteOut:
+        """An internal note: colleagues see it, the customer never does."""
+        await require_owner(services, conversation_id, agent)
+        note, event = await services.workspace.add_note(
+            conversation_id, agent.id, agent.name, body.text
+        )
+        await services.router.publish([event])
+        return note
+
+    @router.put("/conversations/{conversation_id}/identity")
+    async def edit_identity(
+        conversation_id: str, body: IdentityIn, agent: CurrentAgent, services: ServicesDep
+    ) -> IdentityOut:
+        await require_owner(services, conversation_id, agent)
+        identity, event = await services.store.update_identity(
+            conversation_id, as_identity(body.model_dump())
+        )
+        await services.router.publish([event])
+        return {"identity": identity}
+
+    @router.post("/conversations/{conversation_id}/typing", status_code=204)
+    async def typing(
+        conversation_id: str, body: TypingIn, agent: CurrentAgent, services: ServicesDep
+    ) -> None:
+        await require_owner(services, conversation_id, agent)
+        await services.router.agent_typing(conversation_id, agent.name, on=body.on)
+
+    @router.get("/conversations/{conversation_id}/suggestions")
+    async def suggestions(
+        conversation_id: str, _: CurrentAgent, services: ServicesDep
+    ) -> list[SuggestionOut]:
+        await services.store.get_conversation(conversation_id)
+        return await services.workspace.suggestions(conversation_id)
+
+    @router.get("/conversations/{conversation_id}/history")
+    async def history(
+        conversation_id: str, _: CurrentAgent, services: ServicesDep
+    ) -> list[EarlierConversation]:
+        """The customer's earlier conversations on every channel, matched by email or phone."""
+        return await services.workspace.earlier_conversations(conversation_id)
+
+    return router

@@ -1,0 +1,56 @@
+"""The AI keeps listening after a handoff: NLU still runs on every customer message (the bot
+only stays silent) and the agent who owns the conversation gets suggested replies."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from agent_console.workspace import Workspace
+from gateway.rasa import RasaClient, RasaUnavailable
+from gateway.router import ConversationRouter
+from handoff.records import Conversation, Message
+from handoff.store import ConversationStore
+
+if TYPE_CHECKING:
+    from agent_console.assist import Assistant
+
+log = logging.getLogger(__name__)
+
+
+class Listener:
+    def __init__(
+        self,
+        store: ConversationStore,
+        rasa: RasaClient,
+        router: ConversationRouter,
+        workspace: Workspace,
+        assistant: Assistant | None,
+    ) -> None:
+        self._store = store
+        self._rasa = rasa
+        self._router = router
+        self._workspace = workspace
+        self._assistant = assistant
+
+    async def __call__(self, conversation: Conversation, message: Message) -> None:
+        try:
+            nlu = await self._rasa.parse(message.text)
+        except RasaUnavailable as exc:
+            log.warning("no NLU for message %s while an agent owns it: %s", message.id, exc)
+            nlu = None
+        if nlu is not None:
+            await self._router.publish([await self._store.set_nlu(message, nlu)])
+        if self._assistant is None:
+            return
+        suggestions = await self._assistant.suggest(
+            message.text,
+            intent=nlu.intent if nlu else None,
+            confidence=nlu.confidence if nlu else None,
+            identity=conversation.identity,
+        )
+        if suggestions:
+            _, event = await self._workspace.save_suggestions(
+                conversation.id, message.id, suggestions
+            )
+            await self._router.publish([event])
