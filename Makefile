@@ -9,7 +9,7 @@ RASA_VENV := .venv-rasa
 QUIET_PIP := { grep -v --line-buffered -e 'is ignored: it is neither a file nor a directory' -e '^DEPRECATION:' || true; }
 PYTEST_ARGS ?=
 
-.PHONY: run test setup train index bench-handoff bench-retrieval bench-vectors bench-nlu lint clean
+.PHONY: run test setup train index bench-handoff bench-retrieval bench-vectors bench-nlu bench-assist lint clean
 
 run: setup ## start Rasa, the action server and the gateway; Ctrl-C stops them all
 	$(VENV)/bin/baton run
@@ -18,7 +18,7 @@ test: setup ## set up, train the demo bot and build its knowledge index if they 
 	$(VENV)/bin/baton train
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
-setup: $(VENV)/.installed $(RASA_VENV)/.installed
+setup: $(VENV)/.installed $(RASA_VENV)/.installed $(VENV)/.browser
 
 train: setup ## train the Rasa model if bot/ changed since the last one
 	$(VENV)/bin/baton train
@@ -38,6 +38,9 @@ bench-nlu: setup ## intents through a real Rasa server, shipped pipeline (COMPAR
 bench-handoff: setup ## handoff latency, SQLite vs PostgreSQL + Redis (table, JSON and chart in bench/results/)
 	$(VENV)/bin/python -m bench.handoff $(BENCH_ARGS)
 
+bench-assist: setup ## AI-assist latency: customer message → suggestions on the agent's console, 1 vs 50 agent-owned conversations
+	$(VENV)/bin/python -m bench.assist $(BENCH_ARGS)
+
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy baton bench gateway handoff connectors knowledge_index actions agent_console
@@ -47,6 +50,11 @@ $(VENV)/.installed: pyproject.toml requirements/app.lock
 	@test -x $(VENV)/bin/python || "$$(scripts/find-python 3.11)" -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --upgrade pip 2>&1 | $(QUIET_PIP)
 	$(VENV)/bin/python -m pip install -c requirements/app.lock -e '.[dev,bench]' 2>&1 | $(QUIET_PIP)
+	@touch $@
+
+# Debian's chromium for the browser tests of the console and the widget
+$(VENV)/.browser: scripts/install-browser | $(VENV)/.installed
+	scripts/install-browser
 	@touch $@
 
 $(RASA_VENV)/.installed: requirements/rasa.txt

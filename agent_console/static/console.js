@@ -146,8 +146,15 @@
     renderTabs();
   }
 
+  const opening = new Map(); // conversation id -> the load under way (accept and its event race)
   async function openConversation(id, focus) {
     if (open.has(id)) { if (focus) select(id); return; }
+    if (!opening.has(id)) opening.set(id, loadConversation(id).finally(() => opening.delete(id)));
+    await opening.get(id);
+    if (focus || !active) select(id); else renderTabs();
+  }
+
+  async function loadConversation(id) {
     const path = `/api/handoff/conversations/${encodeURIComponent(id)}`;
     const [detail, notes, suggestions, history] = await Promise.all([
       api("GET", path), api("GET", `${path}/notes`), api("GET", `${path}/suggestions`), api("GET", `${path}/history`),
@@ -174,7 +181,6 @@
     wireConversation(view);
     fillTransferTargets(view);
     if (detail.conversation.owner !== "assigned" || detail.conversation.agent_id !== me.id) closeView(view, "You do not own this conversation.");
-    if (focus || !active) select(id); else renderTabs();
   }
 
   function addMessage(view, message) {
@@ -435,7 +441,7 @@
       case "note": if (view) addNote(view, event.note); break;
       case "owner":
         refreshQueueSoon();
-        if (event.owner === "assigned" && event.agent_id === me.id && !open.has(event.conversation_id)) {
+        if (event.owner === "assigned" && event.agent_id === me.id && !open.has(event.conversation_id) && !opening.has(event.conversation_id)) {
           openConversation(event.conversation_id, !active).then(() => {
             toast(`New conversation: ${(event.reason || "handoff").replace(/_/g, " ")}`, "new");
             chime();

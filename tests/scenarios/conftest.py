@@ -49,6 +49,20 @@ class Stack:
         token = result.stdout.rsplit("API token (shown once): ", 1)[1].split()[0]
         return {"Authorization": f"Bearer {token}"}
 
+    def add_user(self, user_id: str, password: str, role: str = "agent") -> None:
+        """A console sign-in, created as an operator does (`baton user add`)."""
+        subprocess.run(
+            [str(paths.VENV_BIN / "baton"), "user", "add", user_id, "--role", role,
+             "--skills", "general,orders,billing,technical", "--password-stdin"],
+            input=password + "\n",
+            env=dict(os.environ, BATON_DATABASE_URL=self.database_url),
+            capture_output=True, text=True, timeout=60, check=True,
+        )  # fmt: skip
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.settings.port}"
+
     async def rasa_user_texts(self, conversation_id: str) -> list[str]:
         """What Rasa itself received from this customer (its tracker's user events)."""
         async with httpx.AsyncClient(timeout=30) as rasa:
