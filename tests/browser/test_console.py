@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.browser.conftest import Shot
-from tests.scenarios.conftest import Stack
+from tests.browser.conftest import NewPage, Shot
+from tests.stack import Stack
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -27,11 +27,11 @@ async def say(page: Page, text: str) -> None:
 
 
 async def test_customer_to_agent_and_back_through_the_console(
-    stack: Stack, pages: object, shot: Shot
+    stack: Stack, pages: NewPage, shot: Shot
 ) -> None:
     stack.add_user("dana", PASSWORD)
-    customer: Page = await pages()  # type: ignore[operator]
-    agent: Page = await pages()  # type: ignore[operator]
+    customer = await pages()
+    agent = await pages()
 
     await customer.goto(stack.url + "/")
     await customer.click("#baton-launcher")

@@ -1,0 +1,120 @@
+"""The real stack as processes: Rasa 3.6 (Python 3.10), the action server and the gateway.
+
+The scenario and browser tests each give their modules a ``stack`` fixture from
+:func:`running_stack`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from baton import paths
+from baton.knowledge import ensure_index
+from baton.stack import (
+    ProcessSpec,
+    Running,
+    StackSettings,
+    specs,
+    start,
+    start_all,
+    stop,
+    wait_healthy,
+)
+from baton.training import ensure_model
+from tests.services import free_port
+
+
+@dataclass
+class Stack:
+    settings: StackSettings
+    running: dict[str, Running]
+    http: httpx.AsyncClient
+    var: Path  # the stack's state: its SQLite database, Rasa's tracker store, logs
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.settings.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.settings.port}/ws/chat"
+
+    @property
+    def database_url(self) -> str:
+        return f"sqlite:///{self.var / 'baton.db'}"
+
+    async def new_conversation(self) -> tuple[str, str]:
+        body = (await self.http.post("/api/conversations")).json()
+        return body["id"], body["token"]
+
+    def add_agent(
+        self, agent_id: str, skills: str = "general,orders,billing,technical"
+    ) -> dict[str, str]:
+        """Create an agent as an operator does (`baton agent add`); returns its auth header."""
+        result = subprocess.run(
+            [str(paths.VENV_BIN / "baton"), "agent", "add", agent_id, "--skills", skills],
+            env=dict(os.environ, BATON_DATABASE_URL=self.database_url),
+            capture_output=True, text=True, timeout=60, check=True,
+        )  # fmt: skip
+        token = result.stdout.rsplit("API token (shown once): ", 1)[1].split()[0]
+        return {"Authorization": f"Bearer {token}"}
+
+    def add_user(self, user_id: str, password: str, role: str = "agent") -> None:
+        """A console sign-in, created as an operator does (`baton user add`)."""
+        subprocess.run(
+            [str(paths.VENV_BIN / "baton"), "user", "add", user_id, "--role", role,
+             "--skills", "general,orders,billing,technical", "--password-stdin"],
+            input=password + "\n",
+            env=dict(os.environ, BATON_DATABASE_URL=self.database_url),
+            capture_output=True, text=True, timeout=60, check=True,
+        )  # fmt: skip
+
+    async def rasa_user_texts(self, conversation_id: str) -> list[str]:
+        """What Rasa itself received from this customer (its tracker's user events)."""
+        async with httpx.AsyncClient(timeout=30) as rasa:
+            tracker = (
+                await rasa.get(
+                    f"http://127.0.0.1:{self.settings.rasa_port}/conversations/{conversation_id}/tracker"
+                )
+            ).json()
+        return [e.get("text") or "" for e in tracker["events"] if e["event"] == "user"]
+
+    async def restart(self, name: str) -> None:
+        """Start a stopped process again on its port and wait until it is healthy."""
+        spec: ProcessSpec = self.running[name].spec
+        self.running[name] = await start(spec)
+        await wait_healthy(self.running[name], time.monotonic() + 180)
+
+
+@contextlib.asynccontextmanager
+async def running_stack(var: Path) -> AsyncIterator[Stack]:
+    """Train the demo bot and build its knowledge index if they changed, start the three
+    processes on free ports with their state under ``var``, and stop them all afterwards."""
+    ensure_model()
+    if ensure_index() != 0:
+        raise RuntimeError("the knowledge index could not be built (see above)")
+    settings = StackSettings(
+        port=free_port(),
+        rasa_port=free_port(),
+        actions_port=free_port(),
+        startup_timeout_seconds=240,
+    )
+    processes = await start_all(specs(settings, var=var), settings.startup_timeout_seconds)
+    running = {r.spec.name: r for r in processes}
+    try:
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{settings.port}", timeout=30
+        ) as http:
+            yield Stack(settings, running, http, var)
+    finally:
+        # the Stack shares this dict: a process a test restarted is the one stopped here
+        for process in running.values():
+            await stop(process)
