@@ -1,24 +1,30 @@
 """AI assist: up to three suggested replies for the agent on every customer message.
 
-Three sources, at most one suggestion each, best score first:
-- ``knowledge``: the best help-centre passage, worded as the bot words its answers, only
-  above the knowledge index's calibrated threshold (the bot's own bar for answering);
-- ``bot``: the response the bot's rules give the intent the NLU recognised;
-- ``memory``: what an agent answered to the most similar message in a resolved conversation.
+Three sources:
+- ``knowledge``: the best help-centre passages, worded as the bot words its answers;
+- ``bot``: the response the bot's rules give the intent the NLU recognised (responses.py);
+- ``memory``: what agents answered to the most similar messages in resolved conversations
+  (memory.py).
 
-The customer's text is embedded once (MiniLM) for the knowledge and memory searches, in a
-worker thread. The embedder and the index load in the background when the gateway starts
-(about 4 s); a new ``baton index`` build is picked up without a restart.
+Each source has a bar below which it suggests nothing, and a level above which the
+measurements below saw no wrong suggestion; a suggestion's score is 0.5 at its source's bar
+and 0.9 at that level, so the three sources rank on one scale. At most one suggestion per
+source, unless a source has nothing: then the next best of the others fill its place.
+
+The customer's text is embedded once (MiniLM) for the knowledge and the memory searches, in
+a worker thread. The embedder and the knowledge index load in the background from
+``create`` (about 4 s); a new ``baton index`` build is picked up without a restart, and
+without an index there are no knowledge suggestions, the other two still come.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -26,22 +32,44 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from actions.knowledge import short_answer
+from actions.texts import knowledge_answer
 from agent_console.memory import ReplyMemory, reply_pairs
-from agent_console.responses import BotResponses
+from agent_console.responses import BotResponses, fill
 from handoff.records import Message
+from knowledge_index import KnowledgeIndex, LiveIndex, TextEmbedder, best_per_article
+from knowledge_index.embedder import fingerprint, load_embedder, model_path
+from knowledge_index.search import MAX_QUERY_CHARS
 
 log = logging.getLogger(__name__)
 
-# Cosine similarity of MiniLM vectors above which a past customer message counts as the same
-# request. Measured on the demo bot's 352 NLU examples of 17 request intents (each example's
-# nearest other example): at 0.7, 42 % get a match but 10.8 % of matches are another intent;
-# at 0.75, 27 % and 8.3 %; at 0.8, 15 % and none wrong. A wrong past reply costs the agent
-# more than a missing one, so 0.8.
+# The thresholds, measured on 2 cores with the demo bot, its help centre and hand-written
+# messages (held-out questions, the chatter agents get: "ok", "are you still there?", "it's
+# 4829301", paraphrases and near misses of past requests).
+#
+# knowledge: the index's calibrated threshold (0.327 for help_centre/, 5 % of the bot's
+# small-talk examples above it) plus a margin. At the threshold itself 5 of 40 chatter
+# messages got an article, 4 of them unrelated at 0.330-0.347 ("how long will this take?" ->
+# refunds); at +0.05 one remains ("the order number is 4829301" -> order tracking, 0.59),
+# while all 27 of 30 held-out questions answered with the right article kept theirs (lowest
+# 0.411). Above +0.27 (0.60) no wrong article was seen (the highest wrong one: 0.570).
+KNOWLEDGE_MARGIN = 0.05
+KNOWLEDGE_SURE_MARGIN = 0.27
+# bot: the NLU confidence of the intent. On 75 hand-written messages (22 for the four
+# intents with an agent-worthy response, many near misses: "cancel my newsletter") a floor
+# of 0.5 let 4 wrong responses through of 24, 0.7 one of 20 (and 19 of the 22 right ones),
+# 0.8 none of 16.
+BOT_MIN_CONFIDENCE = 0.7
+BOT_SURE_CONFIDENCE = 0.8
+# memory: cosine similarity of the customer's text and a past one. On the bot's 332 NLU
+# examples of 16 request intents (each example's nearest other), 9 % of neighbours at 0.75
+# or more were another intent's, none at 0.8 or more (16 % found one). Of 30 hand-written
+# pairs, 3 of 13 paraphrases passed 0.8 (0.88-0.90) and one of 17 near misses did, at 0.84
+# ("can the courier leave my parcel with a neighbour" ~ "the courier left my parcel with a
+# neighbour but they don't have it"): a wrong reply costs the agent more than a missing one.
 MEMORY_MIN_SIMILARITY = 0.8
-# below this NLU confidence the bot's response for the intent is not suggested
-BOT_MIN_CONFIDENCE = 0.5
-# the customer's words that are embedded (MiniLM reads 256 word pieces at most anyway)
-MAX_TEXT_CHARS = 2_000
+MEMORY_SURE_SIMILARITY = 0.9
+MAX_SUGGESTIONS = 3
 
 Kind = Literal["knowledge", "bot", "memory"]
 
@@ -50,8 +78,16 @@ Kind = Literal["knowledge", "bot", "memory"]
 class Suggestion:
     kind: Kind
     text: str  # ready to insert in the agent's reply box
-    score: float
-    source: dict[str, Any] = field(default_factory=dict)
+    score: float  # 0.5 at the source's bar, 0.9 where no wrong suggestion was measured
+    # knowledge: {"article_id", "title", "url"}; bot: {"intent", "response"};
+    # memory: {"conversation_id", "customer_text"}
+    source: dict[str, Any]
+
+
+def scaled(raw: float, bar: float, sure: float) -> float:
+    """A source's own score on the common scale: 0.5 at ``bar``, 0.9 at ``sure``, towards
+    1 above (no ties among the best)."""
+    return 1.0 - 0.5 * 0.2 ** ((raw - bar) / (sure - bar))
 
 
 class Assistant:
@@ -60,21 +96,21 @@ class Assistant:
         sessions: async_sessionmaker[AsyncSession],
         responses: BotResponses,
         index_dir: Path,
-        embedder: Any = None,
+        embedder: TextEmbedder | None = None,
     ) -> None:
+        """Loads nothing; ``create`` starts the loading. ``embedder``: one already loaded
+        (tests, benchmarks); by default MiniLM loads in the background on one thread, so the
+        embeddings leave a core to Rasa and the gateway."""
         self._sessions = sessions
         self._responses = responses
-        self._index_dir = index_dir
-        self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="assist")
-        self._embedder_future: Future[Any] = (
-            self._executor.submit(lambda: embedder)
-            if embedder
-            else self._executor.submit(_load_embedder)
+        self._live = LiveIndex(
+            index_dir, embedder=embedder, load=functools.partial(load_embedder, threads=1)
         )
-        self._index: Any = None
-        self._index_build: str | None = None
-        self._index_loading: Future[Any] | None = None
-        self.memory: ReplyMemory | None = None
+        # the embedder's identity without loading it: the reply memory loads at once
+        self._model = embedder.identity if embedder is not None else fingerprint(model_path())
+        self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="assist")
+        self._batcher = EmbeddingBatcher(self._live.embedder_future(), self._executor)
+        self._memory_loading: asyncio.Task[ReplyMemory] | None = None
 
     @classmethod
     def create(
@@ -82,47 +118,30 @@ class Assistant:
     ) -> Assistant:
         """Cheap: the model and the index load in the background."""
         assistant = cls(sessions, BotResponses.load(bot_dir), index_dir)
-        assistant._refresh_index()
+        assistant._live.warm()
         return assistant
 
     async def start(self) -> None:
-        """Load the reply memory once the embedder is there (in the background)."""
-        asyncio.get_running_loop().create_task(self._load_memory())
+        """Load the reply memory from the database (no embedding: the vectors are stored)."""
+        memory = await self._memory()
+        log.info("AI assist: %d past agent replies in memory", len(memory))
+
+    async def _memory(self) -> ReplyMemory:
+        if self._memory_loading is None or (
+            self._memory_loading.done() and self._memory_loading.exception() is not None
+        ):  # the first use, or the last load failed (the database was away): load again
+            self._memory_loading = asyncio.create_task(self._load_memory())
+        return await asyncio.shield(self._memory_loading)
 
     async def _load_memory(self) -> ReplyMemory:
-        embedder = await asyncio.wrap_future(self._embedder_future)
-        if self.memory is None:
-            memory = ReplyMemory(embedder.dimension, embedder.identity)
-            count = await memory.load(self._sessions)
-            log.info("reply memory: %d agent replies", count)
-            self.memory = memory
-        return self.memory
+        memory = ReplyMemory(self._model)
+        await memory.load(self._sessions)
+        return memory
 
-    def _refresh_index(self) -> None:
-        """Start loading the current knowledge build if it is not the one loaded."""
-        try:
-            build = os.readlink(self._index_dir / "current")
-        except OSError:
-            return
-        if build == self._index_build or (
-            self._index_loading is not None and not self._index_loading.done()
-        ):
-            return
-        self._index_build = build
-        self._index_loading = self._executor.submit(self._load_index)
-
-    def _load_index(self) -> Any:
-        from knowledge_index import KnowledgeIndex
-
-        embedder = self._embedder_future.result()
-        try:
-            index = KnowledgeIndex.load(self._index_dir, embedder)
-        except Exception as exc:
-            log.error("AI assist: no knowledge suggestions (%s)", exc)
-            return None
-        self._index = index
-        log.info("AI assist: knowledge index loaded (%d chunks)", len(index.chunks))
-        return index
+    async def _index(self) -> KnowledgeIndex | None:
+        """The newest knowledge index; waits only for a first load in progress."""
+        self._live.warm()
+        return self._live.loaded() or await self._live.settled()
 
     async def suggest(
         self,
@@ -130,93 +149,179 @@ class Assistant:
         *,
         intent: str | None,
         confidence: float | None,
-        identity: Mapping[str, Any],
+        identity: Mapping[str, str],
     ) -> list[Suggestion]:
         """At most three suggestions for the customer's ``text``, best first."""
-        self._refresh_index()
-        if self._index is None and self._index_loading is not None:
-            await asyncio.wrap_future(self._index_loading)  # only the first time
-        memory = await self._load_memory()
-        suggestions: list[Suggestion] = []
-        if intent and (confidence or 0) >= BOT_MIN_CONFIDENCE:
-            response = self._responses.for_intent(intent, identity)
-            if response is not None:
-                suggestions.append(
-                    Suggestion(
-                        "bot",
-                        response.text,
-                        float(confidence or 0),
-                        {"intent": intent, "response": response.action},
-                    )
-                )
-        query = text.strip()[:MAX_TEXT_CHARS]
-        if any(ch.isalnum() for ch in query):
-            loop = asyncio.get_running_loop()
-            found = await loop.run_in_executor(
-                self._executor, self._search, query, self._index, memory
-            )
-            suggestions += found
-        return sorted(suggestions, key=lambda s: -s.score)[:3]
+        found = await self.search(text, identity=identity)
+        return self.best([*self.from_bot(intent, confidence, identity), *found])
 
-    def _search(self, query: str, index: Any, memory: ReplyMemory) -> list[Suggestion]:
-        """Worker thread: one embedding, the knowledge and the memory searches."""
-        from actions.knowledge import short_answer
-        from actions.texts import knowledge_answer
-        from knowledge_index.search import best_per_article
+    @staticmethod
+    def best(suggestions: Sequence[Suggestion]) -> list[Suggestion]:
+        """At most three, best first: the best of each source, then, for a source with
+        nothing, the next best of the others. The same text is suggested once."""
+        ranked = sorted(suggestions, key=lambda s: -s.score)
+        chosen: list[Suggestion] = []
+        texts: set[str] = set()
+        for runners_up in (False, True):
+            kinds = {s.kind for s in chosen}
+            for suggestion in ranked:
+                text = " ".join(suggestion.text.split())
+                if len(chosen) == MAX_SUGGESTIONS:
+                    break
+                if text not in texts and (runners_up or suggestion.kind not in kinds):
+                    chosen.append(suggestion)
+                    texts.add(text)
+                    kinds.add(suggestion.kind)
+        return sorted(chosen, key=lambda s: -s.score)
 
-        embedder = self._embedder_future.result()
-        vector: npt.NDArray[np.float32] = embedder.embed([query])[0]
+    def from_bot(
+        self, intent: str | None, confidence: float | None, identity: Mapping[str, str]
+    ) -> list[Suggestion]:
+        """The bot's own response to the recognised intent (none, or one)."""
+        if not intent or confidence is None or confidence < BOT_MIN_CONFIDENCE:
+            return []
+        response = self._responses.for_intent(intent, identity)
+        if response is None:
+            return []
+        score = scaled(confidence, BOT_MIN_CONFIDENCE, BOT_SURE_CONFIDENCE)
+        source = {"intent": intent, "response": response.action}
+        return [Suggestion("bot", response.text, score, source)]
+
+    async def search(
+        self, text: str, *, identity: Mapping[str, str] | None = None
+    ) -> list[Suggestion]:
+        """The knowledge and memory suggestions, up to three of each, best first: they need
+        no NLU, so the caller can run this while Rasa parses the message. Past replies get
+        the ``identity``'s values in their placeholders (the console fills the rest)."""
+        query = text.strip()[:MAX_QUERY_CHARS]
+        if not any(ch.isalnum() for ch in query):
+            return []
+        memory = await self._memory()
+        vector = await self._batcher.embed(query)
+        index = await self._index()
+        return await asyncio.get_running_loop().run_in_executor(
+            self._executor, self._search, query, vector, index, memory, dict(identity or {})
+        )
+
+    def _search(
+        self,
+        query: str,
+        vector: npt.NDArray[np.float32],
+        index: KnowledgeIndex | None,
+        memory: ReplyMemory,
+        identity: Mapping[str, str],
+    ) -> list[Suggestion]:
+        """Worker thread: the knowledge and the memory searches (a millisecond or two)."""
         found: list[Suggestion] = []
         if index is not None and index.threshold is not None:
-            hits = best_per_article(index.search_vector(query, vector, k=5))
-            if hits and hits[0].score >= index.threshold:
-                chunk = hits[0].chunk
+            bar = index.threshold + KNOWLEDGE_MARGIN
+            sure = index.threshold + KNOWLEDGE_SURE_MARGIN
+            for hit in best_per_article(index.search_vector(query, vector, k=8))[:MAX_SUGGESTIONS]:
+                if hit.score < bar:
+                    break
+                chunk = hit.chunk
                 first, rest = short_answer(chunk.text)
                 found.append(
                     Suggestion(
                         "knowledge",
                         knowledge_answer(first, rest, chunk.title, chunk.link),
-                        hits[0].score,
+                        scaled(hit.score, bar, sure),
                         {"article_id": chunk.article_id, "title": chunk.title, "url": chunk.link},
                     )
                 )
-        for recalled in memory.search(vector, k=1):
-            if recalled.score >= MEMORY_MIN_SIMILARITY:
-                found.append(
-                    Suggestion(
-                        "memory",
-                        recalled.pair.reply_text,
-                        recalled.score,
-                        {
-                            "conversation_id": recalled.conversation_id,
-                            "customer_text": recalled.pair.customer_text,
-                        },
-                    )
+        for recalled in memory.search(vector, k=MAX_SUGGESTIONS):
+            if recalled.score < MEMORY_MIN_SIMILARITY:
+                break
+            reply = recalled.pair.reply_text
+            found.append(
+                Suggestion(
+                    "memory",
+                    _fill_known(reply, identity),
+                    scaled(recalled.score, MEMORY_MIN_SIMILARITY, MEMORY_SURE_SIMILARITY),
+                    {
+                        "conversation_id": recalled.conversation_id,
+                        "customer_text": recalled.pair.customer_text,
+                    },
                 )
+            )
         return found
 
-    async def remember(self, conversation_id: str, transcript: Sequence[Message]) -> int:
-        """Keep a resolved conversation's agent replies for similar messages later."""
-        memory = await self._load_memory()
-        pairs = reply_pairs(transcript)
-        embedder = self._embedder_future.result()
-        vectors = (
-            await asyncio.get_running_loop().run_in_executor(
-                self._executor, embedder.embed, [p.customer_text[:MAX_TEXT_CHARS] for p in pairs]
+    async def remember(
+        self,
+        conversation_id: str,
+        transcript: Sequence[Message],
+        identity: Mapping[str, str] | None = None,
+    ) -> int:
+        """Keep a resolved conversation's agent replies for similar messages later, in place
+        of what it left before; the pairs stored. ``identity``: details to keep out of the
+        memory besides those found in the transcript."""
+        memory = await self._memory()
+        pairs = reply_pairs(transcript, identity)
+        vectors = np.zeros((0, memory.dimension or 0), dtype=np.float32)
+        if pairs:
+            embedder = await self._live.embedder()
+            texts = [p.customer_text[:MAX_QUERY_CHARS] for p in pairs]
+            vectors = await asyncio.get_running_loop().run_in_executor(
+                self._executor, embedder.embed, texts
             )
-            if pairs
-            else np.zeros((0, memory.dimension), dtype=np.float32)
-        )
         await memory.replace(self._sessions, conversation_id, pairs, vectors)
         return len(pairs)
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self._live.close()
 
 
-def _load_embedder() -> Any:
-    from knowledge_index import load_embedder
+def _fill_known(text: str, identity: Mapping[str, str]) -> str:
+    """``text`` with the placeholders ``identity`` has values for filled, the others kept."""
+    for slot, value in identity.items():
+        filled = fill(f"{{{slot}}}", {slot: value})
+        if filled is not None:
+            text = text.replace(f"{{{slot}}}", filled)
+    return text
 
-    embedder = load_embedder()
-    embedder.embed(["warm up"])  # the first call pays for lazy initialisation
-    return embedder
+
+class EmbeddingBatcher:
+    """Embeds one text at a time when the desk is quiet; under load, the texts that arrived
+    while the previous batch was embedding go together (one model call for many messages,
+    and one core left to Rasa and the gateway)."""
+
+    MAX_BATCH = 32
+
+    def __init__(self, embedder: Future[TextEmbedder], executor: ThreadPoolExecutor) -> None:
+        self._embedder = embedder
+        self._executor = executor
+        self._waiting: list[tuple[str, asyncio.Future[npt.NDArray[np.float32]]]] = []
+        self._draining = False
+        self._task: asyncio.Task[None] | None = None
+
+    async def embed(self, text: str) -> npt.NDArray[np.float32]:
+        loop = asyncio.get_running_loop()
+        result: asyncio.Future[npt.NDArray[np.float32]] = loop.create_future()
+        self._waiting.append((text, result))
+        if not self._draining:
+            self._draining = True
+            self._task = loop.create_task(self._drain())
+        return await result
+
+    async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while self._waiting:
+                batch = self._waiting[: self.MAX_BATCH]
+                del self._waiting[: self.MAX_BATCH]
+                try:
+                    embedder = await asyncio.wrap_future(self._embedder)
+                    vectors = await loop.run_in_executor(
+                        self._executor, embedder.embed, [text for text, _ in batch]
+                    )
+                except Exception as exc:  # the model did not load, or failed on a text
+                    for _, result in batch:
+                        if not result.done():
+                            result.set_exception(exc)
+                    continue
+                for (_, result), vector in zip(batch, vectors, strict=True):
+                    if not result.done():
+                        result.set_result(vector)
+        finally:
+            self._draining = False

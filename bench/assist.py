@@ -129,7 +129,8 @@ async def follow_desk(
     url: str, token: str, owned: set[str], loads: list[Load], ready: asyncio.Event
 ) -> None:
     """One agent's console: the desk stream carries every conversation; it times its own."""
-    async with websockets.connect(f"{url}/ws/desk?token={token}", max_size=None) as ws:
+    # as the agent's page does: details only of the conversations this agent owns
+    async with websockets.connect(f"{url}/ws/desk?token={token}&scope=mine", max_size=None) as ws:
         ready.set()
         async for raw in ws:
             at = time.perf_counter()

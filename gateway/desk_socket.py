@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import Literal
 
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
@@ -55,19 +56,36 @@ def create_router() -> APIRouter:
 
     @router.websocket("/ws/desk")
     async def desk(
-        websocket: WebSocket, services: ServicesDep, token: str = "", after: int = -1
+        websocket: WebSocket,
+        services: ServicesDep,
+        token: str = "",
+        after: int = -1,
+        scope: Literal["all", "mine"] = "all",
     ) -> None:
         """``after``: the last seq the console saw (a reconnect catches up from it); left
-        out, the stream starts now."""
-        if await _authorise(websocket, services, token) is None:
+        out, the stream starts now. ``scope=mine``: the details of a conversation (messages,
+        NLU, suggestions, notes, typing…) only for those this agent owns; queue and owner
+        events for all (an agent's page; supervisors and integrations take ``all``)."""
+        agent = await _authorise(websocket, services, token)
+        if agent is None:
             return
+        mine = (
+            MineOnly(agent.id, {c.id for c in await services.store.assigned_to(agent.id)})
+            if scope == "mine"
+            else None
+        )
+
+        async def send(frame: Event) -> None:
+            if mine is None or mine.wants(frame):
+                await websocket.send_json(frame)
+
         async with services.bus.subscribe(DESK_TOPIC) as live:
             # subscribed first: whatever is logged from now on is in `live` or in the catch-up
             last = after if after >= 0 else await services.store.events.last_seq()
             while True:
                 backlog = await services.store.events.since(last, limit=1000)
                 for event in backlog:
-                    await websocket.send_json(event.wire())
+                    await send(event.wire())
                     last = event.seq
                 if len(backlog) < 1000:
                     break
@@ -96,11 +114,11 @@ def create_router() -> APIRouter:
                     else:
                         frame: Event = getter.result()
                         if not isinstance(frame.get("seq"), int):
-                            await websocket.send_json(frame)  # ephemeral (typing): not logged
+                            await send(frame)  # ephemeral (typing): not logged
                             continue
                         ordered.add(frame)
                     for ready in ordered.release():
-                        await websocket.send_json(ready)
+                        await send(ready)
             except WebSocketDisconnect:
                 pass
             finally:
@@ -109,6 +127,28 @@ def create_router() -> APIRouter:
                     await reader
 
     return router
+
+
+class MineOnly:
+    """Which events an agent's page needs: everything about the queue and ownership, and the
+    details only of the conversations the agent owns (followed as ownership changes)."""
+
+    DETAILS = frozenset(
+        {"message", "nlu", "suggestions", "suggestion_outcomes", "typing", "note", "identity"}
+    )
+
+    def __init__(self, agent_id: str, owned: set[str]) -> None:
+        self.agent_id = agent_id
+        self.owned = owned
+
+    def wants(self, frame: Event) -> bool:
+        conversation_id = frame.get("conversation_id")
+        if frame.get("type") == "owner" and conversation_id:
+            if frame.get("owner") == "assigned" and frame.get("agent_id") == self.agent_id:
+                self.owned.add(conversation_id)
+            else:
+                self.owned.discard(conversation_id)
+        return frame.get("type") not in self.DETAILS or conversation_id in self.owned
 
 
 class InOrderEvents:

@@ -137,8 +137,6 @@ def waiting_out(waiting: Waiting, now: float) -> WaitingOut:
     }
 
 
-
-
 async def stay_ended(services: Services, conversation_id: str, *, resolved: bool) -> None:
     """Open suggestions are ignored now; a resolved conversation's agent replies become
     suggestions for similar messages later."""

@@ -3,6 +3,7 @@ only stays silent) and the agent who owns the conversation gets suggested replie
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,12 @@ class Listener:
         self._assistant = assistant
 
     async def __call__(self, conversation: Conversation, message: Message) -> None:
+        # the knowledge and memory searches need no NLU: they run while Rasa parses
+        searching = (
+            asyncio.create_task(self._assistant.search(message.text))
+            if self._assistant is not None
+            else None
+        )
         try:
             nlu = await self._rasa.parse(message.text)
         except RasaUnavailable as exc:
@@ -41,13 +48,17 @@ class Listener:
             nlu = None
         if nlu is not None:
             await self._router.publish([await self._store.set_nlu(message, nlu)])
-        if self._assistant is None:
+        if self._assistant is None or searching is None:
             return
-        suggestions = await self._assistant.suggest(
-            message.text,
-            intent=nlu.intent if nlu else None,
-            confidence=nlu.confidence if nlu else None,
-            identity=conversation.identity,
+        suggestions = self._assistant.best(
+            [
+                *self._assistant.from_bot(
+                    nlu.intent if nlu else None,
+                    nlu.confidence if nlu else None,
+                    conversation.identity,
+                ),
+                *await searching,
+            ]
         )
         if suggestions:
             _, event = await self._workspace.save_suggestions(

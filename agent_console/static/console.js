@@ -464,8 +464,8 @@
   let socket = null, retry = 0;
   function connect() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const after = lastSeq >= 0 ? `?after=${lastSeq}` : "";
-    socket = new WebSocket(`${scheme}://${location.host}/ws/desk${after}`);
+    const after = lastSeq >= 0 ? `&after=${lastSeq}` : "";
+    socket = new WebSocket(`${scheme}://${location.host}/ws/desk?scope=mine${after}`);
     const state = $("#connection");
     socket.addEventListener("open", () => { retry = 0; state.dataset.state = "live"; state.textContent = "Live"; });
     socket.addEventListener("message", (message) => { try { onEvent(JSON.parse(message.data)); } catch (error) { console.error(error); } });

@@ -380,3 +380,31 @@ async def test_the_customers_earlier_conversations_on_any_channel_come_with_thei
     ).json() == []
     mine = (await gateway.http.get("/api/handoff/mine", headers=dana)).json()
     assert [c["id"] for c in mine] == [second]
+
+
+async def test_an_agents_page_gets_details_only_of_its_own_conversations(
+    gateway: RunningGateway,
+) -> None:
+    await gateway.add_user("dana")
+    await gateway.add_user("eli")
+    dana, eli = await gateway.sign_in("dana"), await gateway.sign_in("eli")
+    mine, mine_auth = await claimed_by(gateway, dana)
+    async with connect(desk_url(gateway) + "?scope=mine", additional_headers=dana) as ws:
+        await next_frame(ws, "caught_up")
+        theirs, theirs_auth = await claimed_by(gateway, eli)
+        owner = await next_frame(ws, "owner")  # the queue and ownership of every conversation
+        while owner["conversation_id"] != theirs or owner["owner"] != "assigned":
+            owner = await next_frame(ws, "owner")
+        await send(gateway, theirs, theirs_auth, "a message for Eli only")
+        await send(gateway, mine, mine_auth, "a message for Dana")
+        message = await next_frame(ws, "message")
+        assert message["conversation_id"] == mine
+        assert message["message"]["text"] == "a message for Dana"
+        # Eli transfers his conversation to Dana: from now on its details reach her too
+        moved = await gateway.http.post(
+            f"/api/handoff/conversations/{theirs}/transfer", json={"to_agent": "dana"}, headers=eli
+        )
+        assert moved.status_code == 200, moved.text
+        await send(gateway, theirs, theirs_auth, "now for Dana")
+        message = await next_frame(ws, "message")
+        assert (message["conversation_id"], message["message"]["text"]) == (theirs, "now for Dana")
