@@ -150,7 +150,8 @@ class ConversationRouter:
             conversation = moved.conversation
         if conversation.owner is not Owner.BOT:
             # A human owns (or is about to own) this conversation: the bot stays silent.
-            if stored.created and conversation.owner is Owner.ASSIGNED:
+            # NLU (and suggestions, shown on accepting) for queued conversations too
+            if stored.created and conversation.owner in (Owner.ASSIGNED, Owner.QUEUED):
                 self._listen(conversation, message)
             return Delivery(message, [], duplicate=not stored.created)
         replies = await self._ask_bot(conversation, message, inbound.payload or text)

@@ -211,7 +211,11 @@
     item.classList.toggle("fallback", fallback);
     box.append(el("span", { class: `intent${fallback ? " fallback" : ""}`, text: fallback && nlu.intent === "nlu_fallback" ? "bot fell back" : nlu.intent.replace(/_/g, " ") }),
       el("span", { class: "muted", text: nlu.confidence == null ? "" : ` ${Math.round(nlu.confidence * 100)}%` }));
-    for (const entity of nlu.entities || []) box.append(el("span", { class: "badge", text: `${entity.entity}: ${entity.value}` }));
+    const shown = new Set(); // two extractors may find the same entity
+    for (const entity of nlu.entities || []) {
+      const label = `${entity.entity}: ${entity.value}`;
+      if (!shown.has(label)) { shown.add(label); box.append(el("span", { class: "badge", text: label })); }
+    }
   }
 
   function showSentiment(view) {
@@ -362,8 +366,10 @@
     const showCanned = async () => {
       let found = [];
       try { found = await api("GET", `/api/handoff/canned?q=${encodeURIComponent(search.value)}`); } catch (_) { return; }
+      if (document.activeElement !== search) return; // picked or left meanwhile
       cannedList.replaceChildren(...found.map((item) => el("li", {},
         el("button", { type: "button", class: "canned-item", onclick: () => {
+          clearTimeout(cannedTimer);
           reply.value = fillPlaceholders(item.text, view.identity);
           view.suggestion = null;
           cannedList.hidden = true; search.value = ""; reply.focus();

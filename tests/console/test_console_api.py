@@ -408,3 +408,20 @@ async def test_an_agents_page_gets_details_only_of_its_own_conversations(
         await send(gateway, theirs, theirs_auth, "now for Dana")
         message = await next_frame(ws, "message")
         assert (message["conversation_id"], message["message"]["text"]) == (theirs, "now for Dana")
+
+
+async def test_messages_written_while_queued_are_understood_before_an_agent_accepts(
+    gateway: RunningGateway,
+) -> None:
+    await gateway.add_user("dana")
+    dana = await gateway.sign_in("dana")
+    cid, auth = await handed_off(gateway)
+    received = list(gateway.rasa.state.received)
+    assert (await send(gateway, cid, auth, "my order is late"))["replies"] == []
+    assert gateway.rasa.state.received == received  # queued: the bot stays silent
+    for _ in range(50):
+        detail = (await gateway.http.get(f"/api/handoff/conversations/{cid}", headers=dana)).json()
+        if detail["transcript"][-1]["nlu"] is not None:
+            break
+        await asyncio.sleep(0.05)
+    assert detail["transcript"][-1]["nlu"]["intent"] == "order_status"
