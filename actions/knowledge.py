@@ -13,9 +13,6 @@ import asyncio
 import logging
 import os
 import re
-from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
-from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -33,6 +30,7 @@ from actions.names import (
 )
 from actions.tracking import latest_intent, latest_text
 from baton.knowledge import index_dir
+from knowledge_index.live import LiveIndex
 
 log = logging.getLogger(__name__)
 
@@ -42,68 +40,9 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 
 
-def current_build(folder: Path) -> str | None:
-    """Which build ``current`` points at (None: no index yet)."""
-    try:
-        return os.readlink(folder / "current")
-    except OSError:
-        return None
-
-
-class HelpCentre:
-    """The knowledge index of this process, loaded in a background thread.
-
-    When ``baton index`` switches ``current`` to a new build, the next question starts
-    loading it and is still answered from the old one; the questions after that get the
-    new build. No restart, and no question waits for a reload.
-    """
-
-    _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="knowledge")
-    _loading: Future[Any] | None = None
-    _loading_build: str | None = None
-    _ready: Any = None  # the last index loaded successfully
-    _embedder: Any = None
-
-    @classmethod
-    def warm(cls) -> None:
-        folder = index_dir()
-        build = current_build(folder)
-        if cls._loading is None or (cls._loading.done() and build != cls._loading_build):
-            cls._loading_build = build
-            cls._loading = cls._executor.submit(cls._load, folder)
-
-    @classmethod
-    def _load(cls, folder: Path) -> Any:
-        from knowledge_index import KnowledgeIndex, load_embedder
-
-        if cls._embedder is None:
-            cls._embedder = load_embedder()
-        index = KnowledgeIndex.load(folder, cls._embedder)
-        log.info("knowledge index loaded: %d chunks from %s", len(index.chunks), folder)
-        cls._ready = index
-        return index
-
-    @classmethod
-    async def index(cls) -> Any:
-        """The newest index loaded; waits only when none is loaded yet. Raises the loading
-        error (``KnowledgeError``) when there is none at all."""
-        cls.warm()
-        loading = cls._loading
-        assert loading is not None
-        if cls._ready is not None:
-            if not loading.done():
-                return cls._ready
-            if loading.exception() is not None:  # a new build that does not load: keep the old
-                log.error("knowledge index reload failed: %s", loading.exception())
-                return cls._ready
-        return await asyncio.wrap_future(loading)
-
-    @classmethod
-    def reset(cls) -> None:
-        """Forget the loaded index (tests, and after an error: the next use loads again)."""
-        cls._loading = None
-        cls._loading_build = None
-        cls._ready = None
+# The knowledge index of this process, loaded in a background thread and reloaded when
+# ``baton index`` switches ``current`` (the folder is read from the environment at every use).
+HelpCentre = LiveIndex(index_dir)
 
 
 def search_text(tracker: Tracker) -> str:

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import importlib
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,12 +33,10 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from actions.knowledge import short_answer
-from actions.texts import knowledge_answer
 from agent_console.memory import ReplyMemory, reply_pairs
 from agent_console.responses import BotResponses, fill
 from handoff.records import Message
-from knowledge_index import KnowledgeIndex, LiveIndex, TextEmbedder, best_per_article
+from knowledge_index import Chunk, KnowledgeIndex, LiveIndex, TextEmbedder, best_per_article
 from knowledge_index.embedder import fingerprint, load_embedder, model_path
 from knowledge_index.search import MAX_QUERY_CHARS
 
@@ -47,15 +46,16 @@ log = logging.getLogger(__name__)
 # messages (held-out questions, the chatter agents get: "ok", "are you still there?", "it's
 # 4829301", paraphrases and near misses of past requests).
 #
-# knowledge: the index's calibrated threshold (0.327 for help_centre/, 5 % of the bot's
-# small-talk examples above it) plus a margin. At the threshold itself 5 of 40 chatter
-# messages got an article, 4 of them unrelated at 0.330-0.347 ("how long will this take?" ->
-# refunds); at +0.05 one remains ("the order number is 4829301" -> order tracking, 0.59),
-# while all 27 of 30 held-out questions answered with the right article kept theirs (lowest
-# 0.411). Above +0.27 (0.60) no wrong article was seen (the highest wrong one: 0.570).
+# knowledge: the index's calibrated threshold (0.327 for help_centre/, where 5 % of the
+# bot's out-of-scope and small-talk examples score above it) plus a margin. At the threshold
+# itself 5 of 40 chatter messages got an article, 4 of them unrelated at 0.330-0.347 ("how
+# long will this take?" -> refunds); at +0.05 one remains ("the order number is 4829301" ->
+# order tracking, 0.59), while all 27 of 30 held-out questions whose best article was the
+# right one kept it (the lowest at 0.411). At +0.27 (0.60) and above, no wrong article was
+# seen (the highest: 0.570).
 KNOWLEDGE_MARGIN = 0.05
 KNOWLEDGE_SURE_MARGIN = 0.27
-# bot: the NLU confidence of the intent. On 75 hand-written messages (22 for the four
+# bot: the NLU confidence of the intent. On 74 hand-written messages (22 for the four
 # intents with an agent-worthy response, many near misses: "cancel my newsletter") a floor
 # of 0.5 let 4 wrong responses through of 24, 0.7 one of 20 (and 19 of the 22 right ones),
 # 0.8 none of 16.
@@ -109,7 +109,7 @@ class Assistant:
         # the embedder's identity without loading it: the reply memory loads at once
         self._model = embedder.identity if embedder is not None else fingerprint(model_path())
         self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="assist")
-        self._batcher = EmbeddingBatcher(self._live.embedder_future(), self._executor)
+        self._batcher = EmbeddingBatcher(self._live.embedder_future, self._executor)
         self._memory_loading: asyncio.Task[ReplyMemory] | None = None
 
     @classmethod
@@ -119,6 +119,7 @@ class Assistant:
         """Cheap: the model and the index load in the background."""
         assistant = cls(sessions, BotResponses.load(bot_dir), index_dir)
         assistant._live.warm()
+        assistant._executor.submit(importlib.import_module, "actions.knowledge")  # see below
         return assistant
 
     async def start(self) -> None:
@@ -127,11 +128,12 @@ class Assistant:
         log.info("AI assist: %d past agent replies in memory", len(memory))
 
     async def _memory(self) -> ReplyMemory:
-        if self._memory_loading is None or (
-            self._memory_loading.done() and self._memory_loading.exception() is not None
+        loading = self._memory_loading
+        if loading is None or (
+            loading.done() and (loading.cancelled() or loading.exception() is not None)
         ):  # the first use, or the last load failed (the database was away): load again
-            self._memory_loading = asyncio.create_task(self._load_memory())
-        return await asyncio.shield(self._memory_loading)
+            loading = self._memory_loading = asyncio.create_task(self._load_memory())
+        return await asyncio.shield(loading)
 
     async def _load_memory(self) -> ReplyMemory:
         memory = ReplyMemory(self._model)
@@ -141,7 +143,8 @@ class Assistant:
     async def _index(self) -> KnowledgeIndex | None:
         """The newest knowledge index; waits only for a first load in progress."""
         self._live.warm()
-        return self._live.loaded() or await self._live.settled()
+        index = self._live.loaded()
+        return index if index is not None else await self._live.settled()
 
     async def suggest(
         self,
@@ -149,7 +152,7 @@ class Assistant:
         *,
         intent: str | None,
         confidence: float | None,
-        identity: Mapping[str, str],
+        identity: Mapping[str, object],
     ) -> list[Suggestion]:
         """At most three suggestions for the customer's ``text``, best first."""
         found = await self.search(text, identity=identity)
@@ -175,7 +178,7 @@ class Assistant:
         return sorted(chosen, key=lambda s: -s.score)
 
     def from_bot(
-        self, intent: str | None, confidence: float | None, identity: Mapping[str, str]
+        self, intent: str | None, confidence: float | None, identity: Mapping[str, object]
     ) -> list[Suggestion]:
         """The bot's own response to the recognised intent (none, or one)."""
         if not intent or confidence is None or confidence < BOT_MIN_CONFIDENCE:
@@ -188,7 +191,7 @@ class Assistant:
         return [Suggestion("bot", response.text, score, source)]
 
     async def search(
-        self, text: str, *, identity: Mapping[str, str] | None = None
+        self, text: str, *, identity: Mapping[str, object] | None = None
     ) -> list[Suggestion]:
         """The knowledge and memory suggestions, up to three of each, best first: they need
         no NLU, so the caller can run this while Rasa parses the message. Past replies get
@@ -209,7 +212,7 @@ class Assistant:
         vector: npt.NDArray[np.float32],
         index: KnowledgeIndex | None,
         memory: ReplyMemory,
-        identity: Mapping[str, str],
+        identity: Mapping[str, object],
     ) -> list[Suggestion]:
         """Worker thread: the knowledge and the memory searches (a millisecond or two)."""
         found: list[Suggestion] = []
@@ -220,11 +223,10 @@ class Assistant:
                 if hit.score < bar:
                     break
                 chunk = hit.chunk
-                first, rest = short_answer(chunk.text)
                 found.append(
                     Suggestion(
                         "knowledge",
-                        knowledge_answer(first, rest, chunk.title, chunk.link),
+                        knowledge_text(chunk),
                         scaled(hit.score, bar, sure),
                         {"article_id": chunk.article_id, "title": chunk.title, "url": chunk.link},
                     )
@@ -250,7 +252,7 @@ class Assistant:
         self,
         conversation_id: str,
         transcript: Sequence[Message],
-        identity: Mapping[str, str] | None = None,
+        identity: Mapping[str, object] | None = None,
     ) -> int:
         """Keep a resolved conversation's agent replies for similar messages later, in place
         of what it left before; the pairs stored. ``identity``: details to keep out of the
@@ -272,7 +274,18 @@ class Assistant:
         self._live.close()
 
 
-def _fill_known(text: str, identity: Mapping[str, str]) -> str:
+def knowledge_text(chunk: Chunk) -> str:
+    """A passage as the bot answers with it: the short answer, the rest, the article."""
+    # imported here: the actions package brings spaCy (about 2 s and 60 MB), which nothing
+    # else in the gateway needs; ``create`` imports it in the background
+    from actions.knowledge import short_answer
+    from actions.texts import knowledge_answer
+
+    first, rest = short_answer(chunk.text)
+    return knowledge_answer(first, rest, chunk.title, chunk.link)
+
+
+def _fill_known(text: str, identity: Mapping[str, object]) -> str:
     """``text`` with the placeholders ``identity`` has values for filled, the others kept."""
     for slot, value in identity.items():
         filled = fill(f"{{{slot}}}", {slot: value})
@@ -288,8 +301,10 @@ class EmbeddingBatcher:
 
     MAX_BATCH = 32
 
-    def __init__(self, embedder: Future[TextEmbedder], executor: ThreadPoolExecutor) -> None:
-        self._embedder = embedder
+    def __init__(
+        self, embedder: Callable[[], Future[TextEmbedder]], executor: ThreadPoolExecutor
+    ) -> None:
+        self._embedder = embedder  # starts loading the model on the first call
         self._executor = executor
         self._waiting: list[tuple[str, asyncio.Future[npt.NDArray[np.float32]]]] = []
         self._draining = False
@@ -311,7 +326,7 @@ class EmbeddingBatcher:
                 batch = self._waiting[: self.MAX_BATCH]
                 del self._waiting[: self.MAX_BATCH]
                 try:
-                    embedder = await asyncio.wrap_future(self._embedder)
+                    embedder = await asyncio.wrap_future(self._embedder())
                     vectors = await loop.run_in_executor(
                         self._executor, embedder.embed, [text for text, _ in batch]
                     )

@@ -1,8 +1,20 @@
 """What the bot would have said: the response its rules and stories give an intent.
 
 Read from the Rasa project itself (``domain.yml`` responses, ``data/`` rules and stories), so
-the suggestion changes when the bot does. Only plain ``utter_*`` responses count: custom
-actions (the knowledge answer, the order lookup, the handoff) are not replayed here.
+the suggestion changes when the bot does. An intent's response is the ``utter_*`` action
+that follows it in a rule that starts with it (nothing before it: the bot says it whatever
+came before); failing that, the one action that follows it everywhere in the rules and
+stories. Rules with a condition (an active form) are left out: no form is active while an
+agent owns the conversation. An intent answered differently in different contexts
+(``affirm`` after different questions) has no response here: the context is the agent's.
+
+Left out, because an agent would not send them:
+- custom actions (the knowledge answer, the order lookup): not replayed here;
+- a response that only opens a form or a custom action ("I'll connect you with a colleague",
+  before the identity form): the bot's preface to work the agent now does;
+- a variant in the bot's own voice ("I'm Voltify's virtual assistant") or with a condition
+  on the conversation's state, and a variant with a slot the identity does not give;
+- the bot's declines (``nlu_fallback``, ``out_of_scope``): a person tries to help instead.
 """
 
 from __future__ import annotations
@@ -17,21 +29,10 @@ from typing import Any
 import yaml
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
-# intents whose bot answer an agent would not send: it speaks as the bot ("I'm a virtual
-# assistant", "I'll pass this to a colleague") or says nothing on its own
-SKIPPED_INTENTS = frozenset(
-    {
-        "nlu_fallback",
-        "request_human",
-        "inform",
-        "affirm",
-        "deny",
-        "greet",
-        "bot_challenge",
-        "out_of_scope",
-        "complaint",
-    }
-)
+BOT_VOICE = re.compile(r"\b(?:virtual assistant|I'?m a (?:chat)?bot|I am a (?:chat)?bot)\b", re.I)
+DECLINES = frozenset({"nlu_fallback", "out_of_scope"})
+# an identity without an order number says "none" (see handoff.records.Identity)
+NO_VALUE = frozenset({"", "none"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,58 +42,114 @@ class BotResponse:
     text: str
 
 
-def _steps(data: Any, key: str) -> Iterable[list[dict[str, Any]]]:
-    for item in (data or {}).get(key) or []:
-        steps = item.get("steps") if isinstance(item, dict) else None
-        if isinstance(steps, list):
-            yield [s for s in steps if isinstance(s, dict)]
+@dataclass(frozen=True, slots=True)
+class _Turn:
+    action: str  # what the bot does right after the intent
+    then: str | None  # the step after that: "action:<name>", "loop", or None
+    context_free: bool  # the first step of a rule
 
 
-def first_responses(files: Iterable[Path]) -> dict[str, str]:
-    """intent -> the utter_* action that directly follows it, first rule or story wins."""
-    found: dict[str, str] = {}
+def _step_kind(step: Mapping[str, Any] | None) -> str | None:
+    if step is None:
+        return None
+    if "active_loop" in step:
+        return "loop"
+    action = step.get("action")
+    return f"action:{action}" if isinstance(action, str) else None
+
+
+def _turns(files: Iterable[Path]) -> dict[str, list[_Turn]]:
+    found: dict[str, list[_Turn]] = {}
     for path in files:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(data, dict):
+            continue
         for key in ("rules", "stories"):
-            for steps in _steps(data, key):
-                for step, following in itertools.pairwise(steps):
+            for item in data.get(key) or []:
+                if not isinstance(item, dict) or not isinstance(item.get("steps"), list):
+                    continue
+                if item.get("condition"):
+                    continue  # an active form, say: not the state of an agent's conversation
+                steps = [s for s in item["steps"] if isinstance(s, dict)]
+                for at, (step, following) in enumerate(itertools.pairwise(steps)):
                     intent, action = step.get("intent"), following.get("action")
-                    if (
-                        isinstance(intent, str)
-                        and isinstance(action, str)
-                        and action.startswith("utter_")
-                    ):
-                        found.setdefault(intent, action)
+                    if isinstance(intent, str) and isinstance(action, str):
+                        then = steps[at + 2] if at + 2 < len(steps) else None
+                        turn = _Turn(action, _step_kind(then), key == "rules" and at == 0)
+                        found.setdefault(intent, []).append(turn)
     return found
+
+
+def response_actions(files: Iterable[Path]) -> dict[str, str]:
+    """intent -> the ``utter_*`` response the bot gives it (see the module docstring)."""
+    chosen: dict[str, str] = {}
+    for intent, turns in _turns(files).items():
+        free = [t for t in turns if t.context_free]
+        if free:
+            turn = free[0]
+        elif len({t.action for t in turns}) == 1:
+            turn = turns[0]
+        else:
+            continue  # answered differently in different contexts
+        preface = turn.then == "loop" or (
+            turn.then is not None and not turn.then.startswith("action:utter_")
+        )
+        if turn.action.startswith("utter_") and not preface:
+            chosen[intent] = turn.action
+    return chosen
+
+
+def _variants(domain: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Each response's texts an agent could send: no condition, not in the bot's voice."""
+    texts: dict[str, list[str]] = {}
+    for name, variants in (domain.get("responses") or {}).items():
+        if isinstance(variants, list):
+            texts[name] = [
+                str(v["text"]).strip()
+                for v in variants
+                if isinstance(v, dict)
+                and v.get("text")
+                and not v.get("condition")
+                and not BOT_VOICE.search(str(v["text"]))
+            ]
+    return texts
+
+
+def fill(text: str, values: Mapping[str, object]) -> str | None:
+    """``text`` with its ``{slot}`` placeholders filled from ``values``; None when one has
+    no value."""
+    given = {
+        name: " ".join(str(values.get(name) or "").split()) for name in PLACEHOLDER.findall(text)
+    }
+    if any(value.lower() in NO_VALUE for value in given.values()):
+        return None
+    return PLACEHOLDER.sub(lambda m: given[m.group(1)], text)
 
 
 class BotResponses:
     def __init__(self, by_intent: Mapping[str, str], texts: Mapping[str, list[str]]) -> None:
-        self._by_intent = dict(by_intent)
+        self._by_intent = {i: a for i, a in by_intent.items() if i not in DECLINES}
         self._texts = {name: list(variants) for name, variants in texts.items()}
 
     @classmethod
     def load(cls, bot_dir: Path) -> BotResponses:
         domain = yaml.safe_load((bot_dir / "domain.yml").read_text(encoding="utf-8")) or {}
-        texts = {
-            name: [v["text"] for v in variants if isinstance(v, dict) and v.get("text")]
-            for name, variants in (domain.get("responses") or {}).items()
-            if isinstance(variants, list)
-        }
         data_files = sorted((bot_dir / "data").rglob("*.yml"))
-        return cls(first_responses(data_files), texts)
+        return cls(response_actions(data_files), _variants(domain))
 
-    def for_intent(self, intent: str | None, slots: Mapping[str, Any]) -> BotResponse | None:
-        """The bot's response to ``intent`` with its slots filled from ``slots``; a variant
-        with a slot that has no value is passed over."""
-        if not intent or intent in SKIPPED_INTENTS:
-            return None
-        action = self._by_intent.get(intent)
-        if action is None:
+    @property
+    def intents(self) -> list[str]:
+        """The intents that have a response an agent could send."""
+        return sorted(i for i, action in self._by_intent.items() if self._texts.get(action))
+
+    def for_intent(self, intent: str | None, identity: Mapping[str, object]) -> BotResponse | None:
+        """The bot's response to ``intent``, its first variant whose placeholders the
+        ``identity`` fills; None when the intent has no such response."""
+        action = self._by_intent.get(intent or "")
+        if intent is None or action is None:
             return None
         for variant in self._texts.get(action, []):
-            names = PLACEHOLDER.findall(variant)
-            if all(slots.get(name) for name in names):
-                text = PLACEHOLDER.sub(lambda m: str(slots[m.group(1)]), variant)
-                return BotResponse(intent, action, text.strip())
+            text = fill(variant, identity)
+            if text is not None:
+                return BotResponse(intent, action, text)
         return None

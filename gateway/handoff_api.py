@@ -145,8 +145,10 @@ async def stay_ended(services: Services, conversation_id: str, *, resolved: bool
     if resolved and services.assistant is not None:
         assistant = services.assistant
         transcript = await services.store.transcript(conversation_id)
+        identity = (await services.store.get_conversation(conversation_id)).identity
         services.router.spawn(
-            assistant.remember(conversation_id, transcript), "remembering the agent's replies"
+            assistant.remember(conversation_id, transcript, identity),
+            "remembering the agent's replies",
         )
 
 

@@ -37,7 +37,9 @@ class Listener:
     async def __call__(self, conversation: Conversation, message: Message) -> None:
         # the knowledge and memory searches need no NLU: they run while Rasa parses
         searching = (
-            asyncio.create_task(self._assistant.search(message.text))
+            asyncio.create_task(
+                self._assistant.search(message.text, identity=conversation.identity)
+            )
             if self._assistant is not None
             else None
         )

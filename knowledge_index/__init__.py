@@ -5,6 +5,7 @@ from knowledge_index.build import BuildReport, build_index, set_calibration, wri
 from knowledge_index.calibration import calibrate, choose_threshold
 from knowledge_index.embedder import Embedder, TextEmbedder, load_embedder, model_path
 from knowledge_index.errors import ArticleError, IndexMismatch, IndexMissing, KnowledgeError
+from knowledge_index.live import LiveIndex, current_build
 from knowledge_index.search import (
     DENSE_ONLY,
     LEXICAL_ONLY,
@@ -29,6 +30,7 @@ __all__ = [
     "IndexMissing",
     "KnowledgeError",
     "KnowledgeIndex",
+    "LiveIndex",
     "TextEmbedder",
     "Weights",
     "best_per_article",
@@ -36,6 +38,7 @@ __all__ = [
     "calibrate",
     "choose_threshold",
     "chunk_article",
+    "current_build",
     "load_articles",
     "load_embedder",
     "model_path",
