@@ -35,9 +35,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent_console.memory import ReplyMemory, reply_pairs
 from agent_console.responses import BotResponses, fill
+from baton.knowledge import ONNX_DIR
 from handoff.records import Message
 from knowledge_index import Chunk, KnowledgeIndex, LiveIndex, TextEmbedder, best_per_article
-from knowledge_index.embedder import fingerprint, load_embedder, model_path
+from knowledge_index.embedder import fingerprint, model_path
+from knowledge_index.onnx_embedder import load_fast_embedder
 from knowledge_index.search import MAX_QUERY_CHARS
 
 log = logging.getLogger(__name__)
@@ -104,7 +106,7 @@ class Assistant:
         self._sessions = sessions
         self._responses = responses
         self._live = LiveIndex(
-            index_dir, embedder=embedder, load=functools.partial(load_embedder, threads=1)
+            index_dir, embedder=embedder, load=functools.partial(load_fast_embedder, ONNX_DIR)
         )
         # the embedder's identity without loading it: the reply memory loads at once
         self._model = embedder.identity if embedder is not None else fingerprint(model_path())
