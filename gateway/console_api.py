@@ -7,7 +7,7 @@ import re
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from typing_extensions import TypedDict  # pydantic needs it on Python 3.11
 
 from agent_console.canned import CannedOut
@@ -23,15 +23,22 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class NoteIn(BaseModel):
+    # anything else (an attachment, a file, HTML parts) is refused, not dropped silently
+    model_config = ConfigDict(extra="forbid")
+
     text: str = Field(min_length=1, max_length=4000)
 
 
 class TypingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     on: bool
 
 
 class IdentityIn(BaseModel):
     """Fields to set; those left out (or empty) keep their value."""
+
+    model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(default=None, max_length=128)
     email: str | None = Field(default=None, max_length=320)

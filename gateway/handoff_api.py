@@ -10,7 +10,7 @@ import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from typing_extensions import TypedDict  # pydantic needs it on Python 3.11
 
 from gateway.auth import CurrentAgent
@@ -79,12 +79,17 @@ class PresenceIn(BaseModel):
 
 
 class ReplyIn(BaseModel):
+    # anything else (an attachment, a file, HTML parts) is refused, not dropped silently
+    model_config = ConfigDict(extra="forbid")
+
     text: str = Field(min_length=1, max_length=4000)
     # the AI suggestion the agent inserted before sending, if any (recorded as used or edited)
     suggestion_id: int | None = None
 
 
 class TransferIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     to_agent: str | None = None
     to_queue: str | None = None
 
@@ -96,6 +101,8 @@ class TransferIn(BaseModel):
 
 
 class ResolveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     note: str | None = Field(default=None, max_length=4000)
 
 

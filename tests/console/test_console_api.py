@@ -425,3 +425,31 @@ async def test_messages_written_while_queued_are_understood_before_an_agent_acce
             break
         await asyncio.sleep(0.05)
     assert detail["transcript"][-1]["nlu"]["intent"] == "order_status"
+
+
+async def test_oversized_or_attachment_like_replies_are_refused_and_nothing_is_sent(
+    gateway: RunningGateway,
+) -> None:
+    await gateway.add_user("dana")
+    dana = await gateway.sign_in("dana")
+    cid, _ = await claimed_by(gateway, dana)
+    base = f"/api/handoff/conversations/{cid}"
+    refused = [
+        await gateway.http.post(base + "/messages", json={"text": "x" * 4001}, headers=dana),
+        await gateway.http.post(
+            base + "/messages",
+            json={"text": "see file", "attachment": {"name": "a.exe", "data": "TVqQAAMAAAAEAAAA"}},
+            headers=dana,
+        ),
+        await gateway.http.post(
+            base + "/notes", json={"text": "n", "file": "data:text/html;base64,PGI+"}, headers=dana
+        ),
+        await gateway.http.post(base + "/messages", content=b"\x00\xff binary", headers=dana),
+    ]
+    for response in refused:
+        assert response.status_code in (400, 422), response.text
+        assert response.json()["error"]["message"]
+    assert "attachment" in refused[1].json()["error"]["message"]
+    transcript = (await gateway.http.get(base, headers=dana)).json()["transcript"]
+    assert not [m for m in transcript if m["sender"] == "agent"]
+    assert (await gateway.http.get(base + "/notes", headers=dana)).json() == []
