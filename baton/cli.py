@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 from agent_console.auth import Role
 from baton.knowledge import ensure_index, ensure_onnx, try_question
 from baton.stack import StackError, StackSettings, run
 from baton.training import TrainingFailed, ensure_model
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -94,18 +100,12 @@ def main(argv: list[str] | None = None) -> int:
 
 async def _agent_command(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import IntegrityError
-    from sqlalchemy.ext.asyncio import async_sessionmaker
 
-    from gateway.settings import load_settings
     from handoff.agents import AgentDirectory
-    from handoff.database import create_engine, migrate
     from handoff.errors import QueueNotFound
 
-    url = load_settings().database_url
-    await asyncio.to_thread(migrate, url)
-    engine = create_engine(url)
-    try:
-        directory = AgentDirectory(async_sessionmaker(engine, expire_on_commit=False))
+    async with _database() as sessions:
+        directory = AgentDirectory(sessions)
         if args.agent_command == "list":
             for agent in await directory.all():
                 print(
@@ -113,10 +113,11 @@ async def _agent_command(args: argparse.Namespace) -> int:
                     f"{agent.load}/{agent.capacity}  {','.join(agent.skills)}"
                 )
             return 0
-        skills = [s.strip() for s in args.skills.split(",") if s.strip()]
-        name = args.name or args.agent_id.replace(".", " ").replace("_", " ").title()
+        name = args.name or _display_name(args.agent_id)
         try:
-            agent, token = await directory.add(args.agent_id, name, skills, args.capacity)
+            agent, token = await directory.add(
+                args.agent_id, name, _skills(args.skills), args.capacity
+            )
         except (ValueError, QueueNotFound) as exc:
             print(f"baton: {exc}", file=sys.stderr)
             return 2
@@ -126,8 +127,31 @@ async def _agent_command(args: argparse.Namespace) -> int:
         print(f"==> agent {agent.id} ({agent.name}) serves {', '.join(agent.skills)}")
         print(f"    API token (shown once): {token}")
         return 0
+
+
+@contextlib.asynccontextmanager
+async def _database() -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on the configured database, its schema brought up to date first."""
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from gateway.settings import load_settings
+    from handoff.database import create_engine, migrate
+
+    url = load_settings().database_url
+    await asyncio.to_thread(migrate, url)
+    engine = create_engine(url)
+    try:
+        yield async_sessionmaker(engine, expire_on_commit=False)
     finally:
         await engine.dispose()
+
+
+def _display_name(user_id: str) -> str:
+    return user_id.replace(".", " ").replace("_", " ").title()
+
+
+def _skills(text: str) -> list[str]:
+    return [s.strip() for s in text.split(",") if s.strip()]
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -143,26 +167,19 @@ def _read_password(from_stdin: bool) -> str:
 
 async def _user_command(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import IntegrityError
-    from sqlalchemy.ext.asyncio import async_sessionmaker
 
     from agent_console.auth import DESK_ROLES, Users, check_new_user
-    from gateway.settings import load_settings
     from handoff.agents import AgentDirectory
-    from handoff.database import create_engine, migrate
     from handoff.errors import AgentNotFound, QueueNotFound
 
-    url = load_settings().database_url
-    await asyncio.to_thread(migrate, url)
-    engine = create_engine(url)
-    try:
-        sessions = async_sessionmaker(engine, expire_on_commit=False)
+    async with _database() as sessions:
         users, directory = Users(sessions), AgentDirectory(sessions)
         if args.user_command == "list":
             for user in await users.all():
                 print(f"{user.id:<20} {user.name:<24} {user.role.value}")
             return 0
         role = Role(args.role)
-        name = args.name or args.user_id.replace(".", " ").replace("_", " ").title()
+        name = args.name or _display_name(args.user_id)
         try:
             password = _read_password(args.password_stdin)
             check_new_user(args.user_id, password)
@@ -173,8 +190,9 @@ async def _user_command(args: argparse.Namespace) -> int:
                     agent = await directory.get(args.user_id)
                     print(f"==> {agent.id} is an agent already; adding a console sign-in")
                 except AgentNotFound:
-                    skills = [s.strip() for s in args.skills.split(",") if s.strip()]
-                    agent, _ = await directory.add(args.user_id, name, skills, args.capacity)
+                    agent, _ = await directory.add(
+                        args.user_id, name, _skills(args.skills), args.capacity
+                    )
                     print(f"==> agent {agent.id} ({agent.name}) serves {', '.join(agent.skills)}")
             await users.add(args.user_id, name, role, password)
         except (ValueError, QueueNotFound) as exc:
@@ -185,8 +203,6 @@ async def _user_command(args: argparse.Namespace) -> int:
             return 2
         print(f"==> {args.user_id} can sign in to the console as {role.value}")
         return 0
-    finally:
-        await engine.dispose()
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,7 @@ from baton import paths
 from baton.knowledge import ensure_index
 from baton.stack import StackSettings, specs, start_all, stop
 from baton.training import ensure_model
-from bench.report import machine
+from bench.report import draw_chart, machine
 from handoff.agents import AgentDirectory
 from handoff.database import create_engine, migrate
 from handoff.desk import HandoffDesk
@@ -78,14 +79,14 @@ async def seed_memory(database_url: str, count: int, examples: list[tuple[str, s
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     assistant = Assistant(sessions, BotResponses.load(paths.BOT), paths.VAR / "none")
     rng = random.Random(3)
-    now = time.time()
+    now = datetime.now(UTC)
     try:
         for n in range(count):
             intent, text = rng.choice(examples)
             reply = f"About {intent.replace('_', ' ')}: here is what I did for you, case {n}."
             transcript = [
-                Message(1, f"past-{n}", "web", Sender.CUSTOMER, text, _dt(now)),
-                Message(2, f"past-{n}", "web", Sender.AGENT, reply, _dt(now)),
+                Message(1, f"past-{n}", "web", Sender.CUSTOMER, text, now),
+                Message(2, f"past-{n}", "web", Sender.AGENT, reply, now),
             ]
             await assistant.remember(f"past-{n}", transcript)
             if n % 250 == 0:
@@ -93,12 +94,6 @@ async def seed_memory(database_url: str, count: int, examples: list[tuple[str, s
     finally:
         assistant.close()
         await engine.dispose()
-
-
-def _dt(timestamp: float) -> Any:
-    from datetime import UTC, datetime
-
-    return datetime.fromtimestamp(timestamp, UTC)
 
 
 @dataclass
@@ -289,33 +284,6 @@ def print_report(report: dict[str, Any]) -> None:
     print("('n of': messages with NLU / with at least one suggestion, of those sent)")
 
 
-def draw(report: dict[str, Any], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(9, 4.5))
-    results = report["results"]
-    x = np.arange(len(METRICS))
-    width = 0.8 / (3 * len(results))
-    colours = ["#4c72b0", "#dd8452"]
-    for i, result in enumerate(results):
-        for j, stat in enumerate(("p50_ms", "p95_ms", "p99_ms")):
-            values = [result["metrics"][m][stat] for m in METRICS]
-            offset = (3 * i + j - 1.5 * len(results) + 0.5) * width
-            ax.bar(x + offset, values, width, color=colours[i % 2], alpha=(0.45, 0.75, 1.0)[j],
-                   label=f"{result['load']} — {stat[:3]}")  # fmt: skip
-    ax.axhline(TARGET_P95_MS, color="black", linestyle="--", linewidth=1, label="p95 target")
-    ax.set_xticks(x, list(METRICS.values()))
-    ax.set_ylabel("milliseconds")
-    ax.set_title(f"AI assist latency, {report['machine']['cores']} cores ({report['date']})")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--conversations", type=int, default=50)
@@ -330,7 +298,16 @@ def main() -> None:
     print_report(report)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2))
-    draw(report, args.out.with_suffix(".png"))
+    draw_chart(
+        report,
+        METRICS,
+        args.out.with_suffix(".png"),
+        title="AI assist latency",
+        target_ms=TARGET_P95_MS,
+        stats=("p50_ms", "p95_ms", "p99_ms"),
+        label="load",
+        target_stat="p95",
+    )
     print(f"wrote {args.out} and {args.out.with_suffix('.png')}")
 
 

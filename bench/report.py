@@ -106,8 +106,12 @@ def draw_chart(
     *,
     title: str,
     target_ms: float | None = None,
+    stats: Sequence[str] = ("p50_ms", "p99_ms"),
+    label: str = "backend",
+    target_stat: str = "p99",
 ) -> None:
-    """Grouped bars, p50 (light) and p99 (solid) per metric and back-end, as a PNG."""
+    """Grouped bars per metric and result (``result[label]``), one per statistic, lightest
+    first, as a PNG; ``target_ms`` is the line the ``target_stat`` bars should stay under."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -115,23 +119,25 @@ def draw_chart(
 
     results = report["results"]
     x = np.arange(len(metrics))
-    width = 0.8 / (2 * len(results))
+    bars = len(stats) * len(results)
+    width = 0.8 / bars
     fig, ax = plt.subplots(figsize=(10, 5))
     colours = ["#4c72b0", "#dd8452", "#55a868", "#c44e52"]
     for i, result in enumerate(results):
-        for j, stat in enumerate(("p50_ms", "p99_ms")):
+        for j, stat in enumerate(stats):
             values = [result["metrics"][m][stat] for m in metrics]
-            offset = (2 * i + j - len(results) + 0.5) * width
+            offset = (len(stats) * i + j - bars / 2 + 0.5) * width
             ax.bar(
                 x + offset,
                 values,
                 width,
-                label=f"{result['backend']} — {stat[:3]}",
+                label=f"{result[label]} — {stat[:3]}",
                 color=colours[i % len(colours)],
-                alpha=0.55 if stat == "p50_ms" else 1.0,
+                alpha=1.0 - 0.45 * (len(stats) - 1 - j) / max(1, len(stats) - 1),
             )
     if target_ms is not None:
-        ax.axhline(target_ms, color="black", linestyle="--", linewidth=1, label="p99 target")
+        label_text = f"{target_stat} target"
+        ax.axhline(target_ms, color="black", linestyle="--", linewidth=1, label=label_text)
     ax.set_xticks(x, list(metrics.values()))
     ax.set_ylabel("milliseconds")
     ax.set_title(f"{title}, {report['machine']['cores']} cores ({report['date']})")

@@ -15,25 +15,13 @@ from starlette.requests import HTTPConnection
 
 from agent_console.auth import DESK_ROLES, User
 from connectors.webchat.tokens import bearer
-from gateway.errors import GatewayError, InvalidToken
+from gateway.errors import ForeignOrigin, InvalidSession, InvalidToken, WrongRole
 from gateway.services import ServicesDep
 from handoff.errors import AgentNotFound
 from handoff.records import Agent
 
 SESSION_COOKIE = "baton_session"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-class InvalidSession(GatewayError):
-    status, code = 401, "invalid_session"
-
-
-class ForeignOrigin(GatewayError):
-    status, code = 403, "foreign_origin"
-
-
-class WrongRole(GatewayError):
-    status, code = 403, "wrong_role"
 
 
 def same_origin(connection: HTTPConnection, allowed: list[str]) -> bool:

@@ -66,6 +66,18 @@ class InvalidFrame(GatewayError):
     status, code = 422, "invalid_frame"
 
 
+class InvalidSession(GatewayError):
+    status, code = 401, "invalid_session"
+
+
+class ForeignOrigin(GatewayError):
+    status, code = 403, "foreign_origin"
+
+
+class WrongRole(GatewayError):
+    status, code = 403, "wrong_role"
+
+
 class UnknownSuggestion(GatewayError):
     status, code = 422, "unknown_suggestion"
 

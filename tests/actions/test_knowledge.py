@@ -22,29 +22,19 @@ from actions.knowledge import (
 )
 from actions.names import HANDOFF_REASON, KNOWLEDGE_ARTICLE, KNOWLEDGE_MISSES, KNOWLEDGE_SCORE
 from knowledge_index import (
-    KnowledgeIndex,
     build_index,
-    calibrate,
     load_embedder,
     set_calibration,
 )
 from tests.actions.trackers import make_tracker
+from tests.knowledge_index.corpus_index import build_calibrated
 
 CORPUS = Path(__file__).parent.parent / "knowledge_index" / "corpus"
 
 
 @pytest.fixture(scope="module")
 def index_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("knowledge")
-    embedder = load_embedder()
-    build_index(CORPUS, folder, embedder)
-    calibration = calibrate(
-        KnowledgeIndex.load(folder, embedder),
-        ["how can I send something back?", "is express shipping available", "reset my password"],
-        ["what's the weather tomorrow", "tell me a joke", "hello there", "who won the match"],
-    )
-    set_calibration(folder, calibration)
-    return folder
+    return build_calibrated(tmp_path_factory.mktemp("knowledge"), load_embedder())
 
 
 def threshold(folder: Path) -> float:

@@ -16,8 +16,8 @@ from agent_console.responses import BotResponses
 from baton import paths
 from handoff.records import Message, Sender
 from handoff.store import ConversationStore
-from knowledge_index import Embedder, KnowledgeIndex, build_index, calibrate, load_embedder
-from knowledge_index.build import set_calibration
+from knowledge_index import Embedder, load_embedder
+from tests.knowledge_index.corpus_index import build_calibrated
 
 CORPUS = Path(__file__).parent.parent / "knowledge_index" / "corpus"
 RETURNS_URL = "https://shop.example/help/returns"
@@ -49,16 +49,8 @@ def embedder() -> Iterator[Embedder]:
 
 @pytest.fixture(scope="module")
 def index_folder(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
-    """The test corpus, calibrated as tests/actions/test_knowledge.py does (threshold 0.27)."""
-    folder = tmp_path_factory.mktemp("knowledge")
-    build_index(CORPUS, folder, embedder)
-    calibration = calibrate(
-        KnowledgeIndex.load(folder, embedder),
-        ["how can I send something back?", "is express shipping available", "reset my password"],
-        ["what's the weather tomorrow", "tell me a joke", "hello there", "who won the match"],
-    )
-    set_calibration(folder, calibration)
-    return folder
+    """The small test corpus, built and calibrated (threshold about 0.27)."""
+    return build_calibrated(tmp_path_factory.mktemp("knowledge"), embedder)
 
 
 @pytest.fixture

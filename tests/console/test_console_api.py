@@ -42,6 +42,21 @@ async def claimed_by(
     return cid, auth
 
 
+async def last_message_understood(
+    gateway: RunningGateway, cid: str, headers: dict[str, str]
+) -> dict[str, Any]:
+    """The conversation's last message once the listener has stored its NLU (or after 2.5 s)."""
+    for _ in range(50):
+        detail = (
+            await gateway.http.get(f"/api/handoff/conversations/{cid}", headers=headers)
+        ).json()
+        last: dict[str, Any] = detail["transcript"][-1]
+        if last["nlu"] is not None:
+            break
+        await asyncio.sleep(0.05)
+    return last
+
+
 async def db_execute(gateway: RunningGateway, statement: Any) -> None:
     engine = create_engine(gateway.settings.database_url)
     try:
@@ -276,12 +291,7 @@ async def test_the_ai_keeps_listening_nlu_runs_while_the_bot_stays_silent(
     received = list(gateway.rasa.state.received)
     assert (await send(gateway, cid, auth, "where is my order"))["replies"] == []
     assert gateway.rasa.state.received == received  # the bot never got it
-    for _ in range(50):
-        detail = (await gateway.http.get(f"/api/handoff/conversations/{cid}", headers=dana)).json()
-        last = detail["transcript"][-1]
-        if last["nlu"] is not None:
-            break
-        await asyncio.sleep(0.05)
+    last = await last_message_understood(gateway, cid, dana)
     assert last["text"] == "where is my order"
     assert last["nlu"] == {"intent": "order_status", "confidence": 0.88, "entities": []}
     assert gateway.rasa.state.parsed[-1] == "where is my order"
@@ -419,12 +429,7 @@ async def test_messages_written_while_queued_are_understood_before_an_agent_acce
     received = list(gateway.rasa.state.received)
     assert (await send(gateway, cid, auth, "my order is late"))["replies"] == []
     assert gateway.rasa.state.received == received  # queued: the bot stays silent
-    for _ in range(50):
-        detail = (await gateway.http.get(f"/api/handoff/conversations/{cid}", headers=dana)).json()
-        if detail["transcript"][-1]["nlu"] is not None:
-            break
-        await asyncio.sleep(0.05)
-    assert detail["transcript"][-1]["nlu"]["intent"] == "order_status"
+    assert (await last_message_understood(gateway, cid, dana))["nlu"]["intent"] == "order_status"
 
 
 async def test_oversized_or_attachment_like_replies_are_refused_and_nothing_is_sent(
