@@ -89,6 +89,9 @@ def alembic_config(url: str | URL) -> Config:
     return config
 
 
-def migrate(url: str | URL, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` (blocking; call it from a thread inside a loop)."""
+def migrate(url: str | URL, revision: str = "heads") -> None:
+    """Bring the schema to ``revision`` (blocking; call it from a thread inside a loop).
+
+    ``heads`` rather than ``head``: a capability may add its tables on a branch of its own.
+    """
     command.upgrade(alembic_config(url), revision)
