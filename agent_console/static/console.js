@@ -163,6 +163,7 @@
     node.dataset.conversationId = id;
     const view = {
       id, node, channel: detail.conversation.channel, identity: detail.conversation.identity || {},
+      reason: detail.conversation.reason, channels: new Set(),
       transcript: $(".transcript", node), seen: new Set(), sentiments: [], suggestion: null,
       closed: false, unread: 0, typingOff: 0, typingSent: false,
       // turns the bot judged it did not understand (its own threshold, from the packet)
@@ -183,14 +184,46 @@
     if (detail.conversation.owner !== "assigned" || detail.conversation.agent_id !== me.id) closeView(view, "You do not own this conversation.");
   }
 
+  // Channel markers: once a conversation has moved between channels (web chat, Telegram,
+  // Slack), every message shows where it was written or sent; the header says where the
+  // customer is now.
+  const CHANNEL_NAMES = { web: "web chat", telegram: "Telegram", slack: "Slack" };
+
+  function markChannel(view, item) {
+    const channel = item.dataset.channel;
+    if (!channel) return;
+    const known = view.channels || (view.channels = new Set());
+    const isNew = !known.has(channel);
+    known.add(channel);
+    if (isNew && known.size === 2) { // the conversation just became multi-channel: mark all
+      for (const earlier of view.transcript.querySelectorAll(".msg[data-channel]")) addChannelBadge(earlier);
+      addChannelBadge(item);
+    } else if (known.size > 1) {
+      addChannelBadge(item);
+    }
+    if (item.classList.contains("customer")) {
+      view.channel = channel;
+      const reason = (view.reason || "").replace(/_/g, " ");
+      $(".conv-meta", view.node).textContent = `${CHANNEL_NAMES[channel] || channel}${reason ? ` · ${reason}` : ""}`;
+    }
+  }
+
+  function addChannelBadge(item) {
+    const head = $(".msg-head", item);
+    if (!head || $(".channel-marker", head)) return;
+    const channel = item.dataset.channel;
+    head.append(el("span", { class: `badge channel-marker channel-${channel}`, title: `on ${CHANNEL_NAMES[channel] || channel}`, text: CHANNEL_NAMES[channel] || channel }));
+  }
+
   function addMessage(view, message) {
     if (view.seen.has(message.id)) return;
     view.seen.add(message.id);
     const who = message.sender === "agent" ? (message.agent_name || "Agent") : message.sender === "bot" ? "Bot" : (view.identity.name || "Customer");
     const item = el("li", { class: `msg ${message.sender}`, "data-message-id": message.id },
-      el("div", { class: "msg-head" }, el("span", { class: "who", text: who }), el("span", { class: "muted", text: clock(message.created_at) }),
-        message.channel !== view.channel ? el("span", { class: "badge", text: message.channel }) : null),
+      el("div", { class: "msg-head" }, el("span", { class: "who", text: who }), el("span", { class: "muted", text: clock(message.created_at) })),
       el("div", { class: "msg-text", text: message.text }));
+    item.dataset.channel = message.channel || "";
+    markChannel(view, item);
     const url = message.article && safeUrl(message.article.url);
     if (url) item.append(el("a", { class: "msg-article", href: url, target: "_blank", rel: "noopener noreferrer", text: `Article: ${message.article.title || url}` }));
     if (message.sender === "customer") {

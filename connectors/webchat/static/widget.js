@@ -28,6 +28,8 @@
       greeting: cfg.greeting ? String(cfg.greeting) : "",
       server: new URL(String(cfg.server || scriptOrigin), location.href).href.replace(/\/+$/, ""),
       open: Boolean(cfg.open),
+      // the site has the Telegram channel: offer "Continue on Telegram" (same conversation)
+      telegram: Boolean(cfg.telegram),
     };
   })();
   const wsBase = config.server.replace(/^http/, "ws");
@@ -111,6 +113,7 @@
 #baton-send{flex:none;width:42px;height:42px;border-radius:50%;background:var(--bt-accent);color:var(--bt-on-accent);display:grid;place-items:center;transition:opacity .12s}
 #baton-send.baton-idle{opacity:.5}
 #baton-root .baton-footer{padding:0 0 8px;background:#fff;text-align:center;font-size:11px;color:#9ca3af}
+#baton-root .baton-handover{color:var(--bt-ink);text-decoration:underline;font-size:11px}
 @media (max-width:480px){
  #baton-panel{right:0;bottom:0;width:100vw;height:100vh;height:100dvh;border-radius:0}
  #baton-launcher{right:16px;bottom:16px} #baton-root.baton-is-open #baton-launcher{display:none} #baton-input{font-size:16px}
@@ -163,7 +166,9 @@
       el("div", { class: "baton-head" }, el("h2", { class: "baton-title", text: config.title }), statusText),
       el("button", { class: "baton-close", type: "button", "aria-label": "Close chat", icon: "close", onclick: () => close() })),
     connBanner, scroller, composer,
-    el("p", { class: "baton-footer", text: "Powered by Baton" }));
+    el("p", { class: "baton-footer" },
+      config.telegram ? el("button", { type: "button", class: "baton-handover", text: "Continue on Telegram", onclick: () => continueOnTelegram() }) : null,
+      config.telegram ? " · " : null, "Powered by Baton"));
   const root = el("div", { id: "baton-root", class: "baton-root" }, panel, launcher);
 
   input.addEventListener("keydown", (e) => {
@@ -180,7 +185,7 @@
   // --- state ---
   let isOpen = false, started = false, owner = "bot", agentName = null, unread = 0;
   let ws = null, conversationId = null, ready = false, connecting = false, attempt = 0, generation = 0, conn = "idle";
-  let retryTimer = 0, pingTimer = 0, typingTimer = 0;
+  let retryTimer = 0, pingTimer = 0, typingTimer = 0, redeemed = false;
   const seen = new Set(); // server message ids already shown
   const pending = new Map(); // client_id -> {clientId, text, payload, node, status}: not yet stored
 
@@ -332,6 +337,41 @@
   // --- connection ---
   function start() { started = true; connect(); }
 
+  // --- moving the conversation between channels ---
+  // Telegram's /web gives a one-time code in a link (?baton_continue=…): the widget trades it
+  // for a token of that same conversation, then drops it from the address bar
+  function takeContinueCode() {
+    try {
+      const url = new URL(location.href);
+      const code = url.searchParams.get("baton_continue");
+      if (!code) return null;
+      url.searchParams.delete("baton_continue");
+      history.replaceState(history.state, "", url.href);
+      return code;
+    } catch { return null; }
+  }
+  async function redeemCode(code) {
+    const res = await fetch(`${config.server}/api/conversations/continue`, {
+      method: "POST", headers: { Accept: "application/json", "Content-Type": "application/json" }, body: JSON.stringify({ code }) });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const body = await res.json();
+    if (!body || typeof body.token !== "string") throw new Error("no token in the response");
+    local.set(TOKEN_KEY, body.token);
+    return body.token;
+  }
+  async function continueOnTelegram() {
+    const token = local.get(TOKEN_KEY);
+    if (!token || !conversationId) { systemLine("Say hello first, then continue on Telegram."); return; }
+    try {
+      const res = await fetch(`${config.server}/api/conversations/${encodeURIComponent(conversationId)}/continue-on/telegram`, {
+        method: "POST", headers: { Accept: "application/json", Authorization: `Bearer ${token}` } });
+      const body = res.ok ? await res.json() : null;
+      if (!body || typeof body.link !== "string" || !body.link.startsWith("https://t.me/")) throw new Error(`HTTP ${res.status}`);
+      append(fillText(el("div", { class: "baton-system" }), `Continue this conversation on Telegram (the link works once, for 15 minutes): ${body.link}`), true);
+    } catch { notice("Telegram is not available right now."); }
+  }
+  const continueCode = takeContinueCode();
+
   async function createConversation() {
     const res = await fetch(`${config.server}/api/conversations`, { method: "POST", headers: { Accept: "application/json" } });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
@@ -348,7 +388,9 @@
     const gen = generation;
     if (conn !== "reconnecting") setConn("connecting");
     const token = local.get(TOKEN_KEY);
-    (token ? Promise.resolve(token) : createConversation()).then(
+    const code = continueCode && !redeemed ? (redeemed = true, continueCode) : null;
+    const tokenFor = code ? redeemCode(code).catch(() => token || createConversation()) : token ? Promise.resolve(token) : createConversation();
+    tokenFor.then(
       (t) => { if (gen === generation) { connecting = false; openSocket(t); } },
       () => { if (gen === generation) { connecting = false; setConn("reconnecting"); reconnectLater(); } });
   }
@@ -474,8 +516,8 @@
     root.style.setProperty("--bt-ink", lum > 0.55 ? "#1f2937" : config.color);
     refreshBadge();
     renderHistory([]);
-    if (local.get(TOKEN_KEY)) start(); // a conversation survives a reload: history arrives in `ready`
-    if (config.open || session.get(OPEN_KEY)) open();
+    if (local.get(TOKEN_KEY) || continueCode) start(); // a conversation survives a reload: history arrives in `ready`
+    if (config.open || session.get(OPEN_KEY) || continueCode) open();
   }
 
   window.BatonChat = Object.assign(host, { open, close, reset, send, __loaded: true });

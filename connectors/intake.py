@@ -1,0 +1,100 @@
+"""What every messaging channel does with a customer's message once it is verified and
+stored in the inbox: find (or start) the conversation of the chat, hand the message to
+the conversation router, tell the customer when it cannot be taken."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import select
+
+from connectors import texts
+from connectors.base import Inbound
+from connectors.links import Link, Links
+from connectors.outbound import Dispatcher
+from gateway.errors import MessageEmpty, MessageTooLong
+from gateway.router import ConversationRouter, Delivery
+from handoff.models import MessageRow
+from handoff.records import Button, Sender
+from handoff.store import ConversationStore
+
+log = logging.getLogger(__name__)
+
+
+class Intake:
+    def __init__(
+        self,
+        links: Links,
+        router: ConversationRouter,
+        store: ConversationStore,
+        dispatcher: Dispatcher,
+    ) -> None:
+        self.links = links
+        self.router = router
+        self.store = store
+        self.dispatcher = dispatcher
+
+    async def conversation(self, channel: str, address: str, target: dict[str, Any]) -> Link:
+        link, created = await self.links.conversation_for(channel, address, target)
+        if created:
+            log.info("new %s conversation %s", channel, link.conversation_id)
+        return link
+
+    async def message(
+        self,
+        link: Link,
+        text: str,
+        *,
+        client_id: str,
+        payload: str | None = None,
+        notice_key: str,
+    ) -> Delivery | None:
+        """Route one customer message; None when it was refused (and the customer told)."""
+        try:
+            return await self.router.handle(
+                Inbound(
+                    conversation_id=link.conversation_id,
+                    channel=link.channel,
+                    text=text,
+                    payload=payload,
+                    client_id=client_id,
+                )
+            )
+        except MessageEmpty:
+            return None
+        except MessageTooLong as exc:
+            await self.notify(link, notice_key, texts.TOO_LONG.format(limit=exc.limit))
+            return None
+
+    async def notify(self, link: Link, key: str, text: str) -> None:
+        """A text for the customer only, outside the transcript (codes, notices)."""
+        await self.dispatcher.notify(key, link.channel, link.address, link.target, text)
+
+    async def continued_here(self, conversation_id: str, channel: str) -> None:
+        """Record in the transcript that the customer moved to ``channel``, and tell them."""
+        name = texts.CHANNEL_NAMES.get(channel, channel)
+        stored = await self.store.add_message(
+            conversation_id,
+            channel=channel,
+            sender=Sender.BOT,
+            text=texts.CONTINUED_HERE.format(channel=name),
+            meta={"notice": "channel_switch"},
+        )
+        await self.router.publish([stored.event])
+
+    async def button(self, conversation_id: str, message_id: int, index: int) -> Button | None:
+        """A button of one of this conversation's bot messages (None if it is not one)."""
+        async with self.store.sessions() as session:
+            row = await session.scalar(
+                select(MessageRow).where(
+                    MessageRow.id == message_id,
+                    MessageRow.conversation_id == conversation_id,
+                    MessageRow.sender == Sender.BOT.value,
+                )
+            )
+        buttons = list(row.buttons or []) if row is not None else []
+        if not 0 <= index < len(buttons):
+            return None
+        button: Button = buttons[index]
+        return button

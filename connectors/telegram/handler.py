@@ -1,0 +1,106 @@
+"""One stored Telegram update, carried out: messages to the router, /start with a code
+links the chat to an existing conversation, /web hands out a code for the web chat,
+button clicks become the button's payload."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlencode
+
+from connectors import texts
+from connectors.inbox import Delivery
+from connectors.intake import Intake
+from connectors.links import Link
+from connectors.telegram.sender import TelegramSender
+from connectors.telegram.updates import (
+    CHANNEL,
+    ButtonClick,
+    ContinueOnWeb,
+    Ignored,
+    NotText,
+    StaleCallback,
+    Start,
+    Text,
+    address,
+    classify,
+    target,
+)
+from handoff.ownership import Owner
+
+log = logging.getLogger(__name__)
+
+GREET_PAYLOAD = "/greet"  # what /start says to the bot
+
+
+class TelegramHandler:
+    channel = CHANNEL
+
+    def __init__(self, intake: Intake, sender: TelegramSender, web_chat_url: str) -> None:
+        self._intake = intake
+        self._sender = sender
+        self._web_chat_url = web_chat_url
+
+    async def process(self, delivery: Delivery) -> None:
+        action = classify(delivery.body)
+        notice_key = f"notice:{CHANNEL}:{delivery.delivery_id}"
+        if isinstance(action, Ignored):
+            log.info("telegram update %s ignored: %s", delivery.delivery_id, action.reason)
+            return
+        if isinstance(action, StaleCallback):
+            await self._sender.answer_callback(action.callback_id, texts.BUTTON_EXPIRED)
+            return
+        if isinstance(action, Start) and action.code is not None:
+            await self._continue(action.chat_id, action.code, notice_key)
+            return
+        link = await self._intake.conversation(
+            CHANNEL, address(action.chat_id), target(action.chat_id)
+        )
+        if isinstance(action, NotText):
+            await self._intake.notify(link, notice_key, texts.ONLY_TEXT)
+            return
+        if isinstance(action, Start):
+            await self._say(link, "/start", f"tg:{action.chat_id}:{action.message_id}",
+                            notice_key, payload=GREET_PAYLOAD)  # fmt: skip
+            return
+        if isinstance(action, ContinueOnWeb):
+            code = await self._intake.links.issue_code(link.conversation_id, "web")
+            link_url = f"{self._web_chat_url}?{urlencode({'baton_continue': code})}"
+            await self._intake.notify(
+                link, notice_key, texts.CONTINUE_ON_WEB.format(link=link_url, code=code)
+            )
+            return
+        if isinstance(action, ButtonClick):
+            button = await self._intake.button(
+                link.conversation_id, action.message_id, action.index
+            )
+            if button is None:
+                await self._sender.answer_callback(action.callback_id, texts.BUTTON_EXPIRED)
+                return
+            await self._sender.answer_callback(action.callback_id)
+            await self._say(link, button["title"], f"tgcb:{action.callback_id}", notice_key,
+                            payload=button["payload"])  # fmt: skip
+            return
+        if isinstance(action, Text):
+            await self._say(link, action.text, f"tg:{action.chat_id}:{action.message_id}",
+                            notice_key)  # fmt: skip
+
+    async def _say(
+        self, link: Link, text: str, client_id: str, notice_key: str, payload: str | None = None
+    ) -> None:
+        conversation = await self._intake.store.get_conversation(link.conversation_id)
+        if conversation.owner in (Owner.BOT, Owner.RESOLVED):
+            await self._sender.typing(int(link.target["chat_id"]))
+        await self._intake.message(
+            link, text, client_id=client_id, payload=payload, notice_key=notice_key
+        )
+
+    async def _continue(self, chat_id: int, code: str, notice_key: str) -> None:
+        """``/start <code>``: this chat becomes the conversation the code was issued for."""
+        conversation_id = await self._intake.links.redeem_code(code, CHANNEL)
+        if conversation_id is None:
+            link = await self._intake.conversation(CHANNEL, address(chat_id), target(chat_id))
+            await self._intake.notify(link, notice_key, texts.CODE_INVALID)
+            return
+        await self._intake.links.attach(conversation_id, CHANNEL, address(chat_id), target(chat_id))
+        log.info("telegram chat %s continues conversation %s", chat_id, conversation_id)
+        await self._intake.continued_here(conversation_id, CHANNEL)
