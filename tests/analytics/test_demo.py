@@ -1,0 +1,101 @@
+"""The demo history: planned deterministically, played through the real stack (Rasa, the
+action server, the gateway), and its backdating moves whole conversations."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from analytics.demo import SCENARIOS, backdate, plan, play_history
+from analytics.demo_texts import HELP_INTENTS, load_texts
+from analytics.metrics import Definitions, summarise
+from analytics.models import SurveyRow
+from analytics.queries import Period, period_facts
+from handoff.database import create_engine
+from handoff.models import HandoffRow, MessageRow
+from handoff.records import Sender
+from handoff.store import ConversationStore
+from tests.stack import Stack, running_stack
+
+
+def test_the_plan_is_the_same_for_a_seed_and_varies_between_seeds() -> None:
+    first = [(c.scenario, c.email, c.order) for c in plan(7, 200)]
+    assert first == [(c.scenario, c.email, c.order) for c in plan(7, 200)]
+    assert first != [(c.scenario, c.email, c.order) for c in plan(8, 200)]
+    assert {scenario for scenario, _, _ in first} == set(SCENARIOS)
+    customers = plan(7, 200)
+    assert sum(c.conversations for c in customers) in (200, 201)
+
+
+def test_customer_texts_come_from_the_bot_and_the_help_centre() -> None:
+    texts = load_texts()
+    assert all(texts.of(intent) for intent in HELP_INTENTS)
+    assert "where is my order 12345" in texts.of("order_status")  # annotation removed
+    assert any(
+        "Returning a product" in q or "returning a product" in q for q in texts.help_questions()
+    )
+
+
+async def test_backdating_moves_every_time_of_a_conversation_together(
+    store: ConversationStore,
+) -> None:
+    conversation = await store.create_conversation("web")
+    stored = await store.add_message(
+        conversation.id, channel="web", sender=Sender.CUSTOMER, text="hello"
+    )
+    other = await store.create_conversation("web")
+    await backdate(store.sessions, [conversation.id], timedelta(days=3))
+    moved = await store.get_conversation(conversation.id)
+    assert conversation.created_at - moved.created_at == timedelta(days=3)
+    [message] = await store.transcript(conversation.id)
+    assert stored.message.created_at - message.created_at == timedelta(days=3)
+    assert (await store.get_conversation(other.id)).created_at == other.created_at
+
+
+@pytest.fixture(scope="module")
+async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
+    async with running_stack(tmp_path_factory.mktemp("demo-stack")) as running:
+        yield running
+
+
+@pytest.mark.slow
+async def test_a_handful_of_conversations_through_the_real_stack(stack: Stack) -> None:
+    engine = create_engine(stack.database_url)
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    try:
+        report = await play_history(
+            stack.url, sessions, load_texts(), conversations=14, seed=11, concurrency=2
+        )
+        assert report.conversations >= 14 and report.customers <= report.conversations
+        assert sum(report.scenarios.values()) == report.customers
+        today = datetime.now(UTC).date()
+        facts = await period_facts(sessions, Period(today, today), Definitions())
+        summary = summarise(facts)
+        assert summary.conversations == report.conversations
+        assert summary.stays == report.handoffs
+        async with sessions() as session:
+            handoffs = list(await session.scalars(select(HandoffRow)))
+            surveys = list(await session.scalars(select(SurveyRow)))
+            errors = list(
+                await session.scalars(
+                    select(MessageRow).where(
+                        MessageRow.sender == Sender.BOT.value,
+                        MessageRow.text.contains("having trouble"),
+                    )
+                )
+            )
+        assert errors == []  # every turn was answered by the real bot
+        # every handoff ended: resolved by an agent, or closed from the queue (abandoned)
+        assert all(h.ended_at is not None for h in handoffs)
+        assert sum(h.assigned_at is not None for h in handoffs) == report.resolved
+        assert summary.abandoned == report.abandoned
+        answered = [s for s in surveys if s.score is not None]
+        assert len(answered) == report.surveys_answered
+        # the real bot understood the customers: intents recorded on their messages
+        assert sum(summary.turns_by_intent.values()) > report.conversations
+    finally:
+        await engine.dispose()
