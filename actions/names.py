@@ -1,4 +1,4 @@
-"""Names shared with bot/domain.yml (slots, forms, intents) and the sentinel a slot may hold.
+"""Names shared with bot/domain/domain.yml (slots, forms, intents) and the sentinel a slot may hold.
 
 A rename in the domain must be made here too.
 """

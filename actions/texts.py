@@ -1,6 +1,6 @@
 """Every sentence the custom actions say to a customer, and the buttons that go with them.
 
-Responses that need no data live in bot/domain.yml; these need slot values or order data.
+Responses that need no data live in bot/domain/domain.yml; these need slot values or order data.
 A button's payload is a Rasa intent ("/request_human"), which the web widget sends back
 verbatim when the customer clicks it.
 """

@@ -1,6 +1,6 @@
 """What the bot would have said: the response its rules and stories give an intent.
 
-Read from the Rasa project itself (``domain.yml`` responses, ``data/`` rules and stories), so
+Read from the Rasa project itself (the domain's responses, ``data/`` rules and stories), so
 the suggestion changes when the bot does. An intent's response is the ``utter_*`` action
 that follows it in a rule that starts with it (nothing before it: the bot says it whatever
 came before); failing that, the one action that follows it everywhere in the rules and
@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from baton.domain import load_domain
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 BOT_VOICE = re.compile(r"\b(?:virtual assistant|I'?m a (?:chat)?bot|I am a (?:chat)?bot)\b", re.I)
@@ -133,7 +135,7 @@ class BotResponses:
 
     @classmethod
     def load(cls, bot_dir: Path) -> BotResponses:
-        domain = yaml.safe_load((bot_dir / "domain.yml").read_text(encoding="utf-8")) or {}
+        domain = load_domain(bot_dir)
         data_files = sorted((bot_dir / "data").rglob("*.yml"))
         return cls(response_actions(data_files), _variants(domain))
 

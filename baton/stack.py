@@ -22,6 +22,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from baton import paths
+from baton.active_model import ModelChoice, choose, record_path, set_aside
 from baton.training import model_path, rasa_env
 
 
@@ -53,8 +54,22 @@ class ProcessSpec:
     log_file: Path
 
 
-def specs(settings: StackSettings, var: Path = paths.VAR) -> list[ProcessSpec]:
-    """The three processes, their environments and health checks; state and logs go to ``var``."""
+def serving_model(models: Path = paths.MODELS) -> ModelChoice:
+    """The model Rasa starts with: the approved one recorded in ``models`` when it still fits,
+    else the one ``baton train`` made there (baton.active_model says when)."""
+    return choose(record_path(models), model_path(models), models.parent)
+
+
+def specs(
+    settings: StackSettings,
+    var: Path = paths.VAR,
+    models: Path = paths.MODELS,
+    model: Path | None = None,
+) -> list[ProcessSpec]:
+    """The three processes, their environments and health checks; state and logs go to ``var``;
+    Rasa serves ``model`` (default: :func:`serving_model` of ``models``)."""
+    if model is None:
+        model = serving_model(models).path
     host = settings.host
     logs = var / "log"
     base_env = dict(os.environ)
@@ -79,7 +94,7 @@ def specs(settings: StackSettings, var: Path = paths.VAR) -> list[ProcessSpec]:
                 "run",
                 "--enable-api",
                 "--model",
-                str(model_path()),
+                str(model),
                 "--endpoints",
                 settings.rasa_endpoints,
                 "--credentials",
@@ -220,15 +235,24 @@ async def start_all(process_specs: Sequence[ProcessSpec], timeout_seconds: float
 
 async def run(settings: StackSettings) -> int:
     """Run until Ctrl-C / SIGTERM or until one process dies; always stop them all."""
-    if not model_path().exists():
+    choice = serving_model()
+    if not choice.path.exists():
         raise StackError("no trained model: run `make train` (or `baton train`) first")
+    print(f"==> Rasa model: {choice.note}", flush=True)
+    if choice.superseded:
+        try:
+            print(f"    (the approval record is kept as {set_aside(record_path())})", flush=True)
+        except OSError as exc:  # the choice stands; the next start makes it again
+            print(f"    (could not set the approval record aside: {exc})", flush=True)
     stop_requested = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop_requested.set)
     print("==> starting Rasa, the action server and the gateway", flush=True)
     started = time.monotonic()
-    starting = asyncio.create_task(start_all(specs(settings), settings.startup_timeout_seconds))
+    starting = asyncio.create_task(
+        start_all(specs(settings, model=choice.path), settings.startup_timeout_seconds)
+    )
     stopper = asyncio.create_task(stop_requested.wait())
     await asyncio.wait({starting, stopper}, return_when=asyncio.FIRST_COMPLETED)
     if not starting.done():

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from baton import paths
+from baton.domain import domain_path, is_generated
 
 MODEL_NAME = "baton"
 # what a model depends on; anything else in bot/ (tests, endpoints, credentials) does not count
@@ -32,14 +33,15 @@ def model_path(models: Path = paths.MODELS) -> Path:
     return models / f"{MODEL_NAME}.tar.gz"
 
 
-def bot_fingerprint(bot: Path = paths.BOT) -> str:
-    """A hash of every file a model is trained from, path and content."""
+def bot_fingerprint(bot: Path = paths.BOT, *, generated: bool = True) -> str:
+    """A hash of every file a model is trained from, path and content; without the files the
+    review inbox generates when ``generated`` is False (what people changed on purpose)."""
     digest = hashlib.sha256()
     for name in _TRAINING_INPUTS:
         top = bot / name
         files = [top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file())
         for file in files:
-            if "__pycache__" in file.parts:
+            if "__pycache__" in file.parts or (not generated and is_generated(bot, file)):
                 continue
             digest.update(file.relative_to(bot).as_posix().encode())
             digest.update(b"\0")
@@ -73,7 +75,7 @@ def ensure_model(
     started = time.monotonic()
     command = [
         str(paths.RASA_VENV_BIN / "rasa"), "train",
-        "--config", "config.yml", "--domain", "domain.yml", "--data", "data",
+        "--config", "config.yml", "--domain", domain_path(bot).name, "--data", "data",
         "--out", str(models), "--fixed-model-name", MODEL_NAME,
     ]  # fmt: skip
     result = subprocess.run(command, cwd=bot, env=rasa_env(), stdout=sys.stdout, stderr=sys.stderr)
