@@ -20,6 +20,7 @@ without an index there are no knowledge suggestions, the other two still come.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import importlib
 import logging
@@ -113,6 +114,7 @@ class Assistant:
         self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="assist")
         self._batcher = EmbeddingBatcher(self._live.embedder_future, self._executor)
         self._memory_loading: asyncio.Task[ReplyMemory] | None = None
+        self._imports: Future[Any] | None = None
 
     @classmethod
     def create(
@@ -121,8 +123,20 @@ class Assistant:
         """Cheap: the model and the index load in the background."""
         assistant = cls(sessions, BotResponses.load(bot_dir), index_dir)
         assistant._live.warm()
-        assistant._executor.submit(importlib.import_module, "actions.knowledge")  # see below
+        assistant._imports = assistant._executor.submit(
+            importlib.import_module, "actions.knowledge"
+        )  # see below
         return assistant
+
+    async def warmed(self) -> None:
+        """Returns once what ``create`` started loading in the background has loaded or
+        failed (failures are logged where they happen, and retried on use)."""
+        with contextlib.suppress(Exception):
+            await asyncio.wrap_future(self._live.embedder_future())
+        await self._live.settled()
+        if self._imports is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wrap_future(self._imports)
 
     async def start(self) -> None:
         """Load the reply memory from the database (no embedding: the vectors are stored)."""

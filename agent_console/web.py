@@ -8,22 +8,18 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict, deque
-from pathlib import Path
 from typing import Annotated
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from agent_console.auth import DESK_ROLES, User
+from agent_console.auth import DESK_ROLES, Role, User
+from agent_console.templating import HERE, templates
 from gateway.auth import SESSION_COOKIE, same_origin, session_user
 from gateway.services import ServicesDep
-
-HERE = Path(__file__).resolve().parent
-templates = Jinja2Templates(directory=HERE / "templates")
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -175,6 +171,8 @@ def create_router() -> APIRouter:
     async def console(request: Request, user: SignedIn) -> Response:
         if user is None:
             return RedirectResponse("/console/login", status_code=303)
+        if user.role is Role.KNOWLEDGE_OWNER:  # their page is the review inbox
+            return RedirectResponse("/console/review", status_code=303)
         if user.role not in DESK_ROLES:
             response = templates.TemplateResponse(
                 request, "not_for_role.html", {"user": user}, status_code=403

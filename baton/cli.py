@@ -7,11 +7,12 @@ import asyncio
 import contextlib
 import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agent_console.auth import Role
-from baton.knowledge import ensure_index, ensure_onnx, try_question
-from baton.stack import StackError, StackSettings, run
+from baton.knowledge import ARTICLES, ensure_index, ensure_onnx, try_question
+from baton.stack import StackError, StackSettings, run, serving_model
 from baton.training import TrainingFailed, ensure_model
 
 if TYPE_CHECKING:
@@ -31,12 +32,23 @@ def main(argv: list[str] | None = None) -> int:
         "index", help="build the knowledge index from help_centre/ if it changed"
     )
     index_cmd.add_argument("--rebuild", action="store_true", help="build even if nothing changed")
+    index_cmd.add_argument(
+        "--articles", type=Path, default=ARTICLES, help="the help centre (default: help_centre/)"
+    )
     ask_cmd = commands.add_parser(
         "ask", help="what the knowledge index finds for a question, and whether the bot answers"
     )
     ask_cmd.add_argument("question")
     ask_cmd.add_argument("-k", type=int, default=5, help="how many passages to show")
     commands.add_parser("migrate", help="bring the database schema up to date")
+    telegram_cmd = commands.add_parser("telegram", help="the Telegram channel's webhook")
+    telegram_actions = telegram_cmd.add_subparsers(dest="telegram_command", required=True)
+    telegram_actions.add_parser(
+        "set-webhook", help="point Telegram at BATON_TELEGRAM_WEBHOOK_URL with the secret token"
+    )
+    telegram_actions.add_parser(
+        "poll", help="development: long-poll Telegram and hand updates to the local gateway"
+    )
     agent_cmd = commands.add_parser("agent", help="add or list the agents who take handoffs")
     agent_actions = agent_cmd.add_subparsers(dest="agent_command", required=True)
     add_cmd = agent_actions.add_parser("add", help="create an agent and print its API token")
@@ -65,15 +77,28 @@ def main(argv: list[str] | None = None) -> int:
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     user_actions.add_parser("list", help="console users and their roles")
+    demo_cmd = commands.add_parser(
+        "demo-history", help="play demo conversations through the running stack (dashboards)"
+    )
+    demo_cmd.add_argument("--conversations", type=int, default=3000, help="how many (about)")
+    demo_cmd.add_argument("--seed", type=int, default=7, help="same seed, same conversations")
+    demo_cmd.add_argument(
+        "--days", type=int, default=0, help="spread them over the last N days (0: keep now)"
+    )
+    demo_cmd.add_argument("--concurrency", type=int, default=4, help="customers at once")
+    demo_cmd.add_argument("--agents", type=int, default=4, help="demo agents who answer")
+    demo_cmd.add_argument("--url", help="the gateway (default: BATON_HOST and BATON_PORT)")
     args = parser.parse_args(argv)
 
     try:
         if args.command == "train":
             ensure_onnx()
             ensure_model(force=args.force)
+            # an approved model may serve instead of this one: say which `baton run` starts
+            print(f"==> baton run: {serving_model().note}", flush=True)
             return ensure_index()
         elif args.command == "index":
-            return ensure_index(force=args.rebuild)
+            return ensure_index(force=args.rebuild, articles=args.articles)
         elif args.command == "ask":
             return try_question(args.question, k=args.k)
         elif args.command == "migrate":
@@ -82,10 +107,14 @@ def main(argv: list[str] | None = None) -> int:
 
             migrate(load_settings().database_url)
             print("==> database schema up to date")
+        elif args.command == "telegram":
+            return _telegram_command(args)
         elif args.command == "agent":
             return asyncio.run(_agent_command(args))
         elif args.command == "user":
             return asyncio.run(_user_command(args))
+        elif args.command == "demo-history":
+            return asyncio.run(_demo_command(args))
         elif args.command == "run":
             if not args.no_train:
                 ensure_model()
@@ -95,6 +124,23 @@ def main(argv: list[str] | None = None) -> int:
     except (StackError, TrainingFailed) as exc:
         print(f"baton: {exc}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _telegram_command(args: argparse.Namespace) -> int:
+    from connectors.telegram.commands import CommandFailed, poll, set_webhook
+    from gateway.settings import load_settings
+
+    settings = load_settings()
+    try:
+        if args.telegram_command == "set-webhook":
+            asyncio.run(set_webhook(settings.telegram))
+        else:
+            with contextlib.suppress(KeyboardInterrupt):
+                asyncio.run(poll(settings.telegram, f"http://{settings.host}:{settings.port}"))
+    except CommandFailed as exc:
+        print(f"baton: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -203,6 +249,35 @@ async def _user_command(args: argparse.Namespace) -> int:
             return 2
         print(f"==> {args.user_id} can sign in to the console as {role.value}")
         return 0
+
+
+async def _demo_command(args: argparse.Namespace) -> int:
+    from analytics.demo import DemoError, run_demo
+
+    if args.conversations < 1 or args.days < 0 or args.concurrency < 1 or args.agents < 1:
+        print("baton: --conversations, --concurrency and --agents at least 1, --days at least 0",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    try:
+        report = await run_demo(
+            conversations=args.conversations,
+            seed=args.seed,
+            days=args.days,
+            concurrency=args.concurrency,
+            agents=args.agents,
+            url=args.url,
+        )
+    except DemoError as exc:
+        print(f"baton: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"==> {report.conversations} conversations ({report.customers} customers, "
+        f"{report.messages} customer messages): {report.handoffs} handoffs, "
+        f"{report.resolved} resolved by agents, {report.abandoned} left while queued, "
+        f"{report.recontacts} came back, {report.surveys_answered} survey answers"
+    )
+    print("    see them at /console/supervisor (sign in as a supervisor: baton user add …)")
+    return 0
 
 
 if __name__ == "__main__":

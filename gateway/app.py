@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -14,15 +14,20 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from typing_extensions import TypedDict  # pydantic needs it on Python 3.11
 
+import agent_console.review
+import agent_console.supervisor
 import agent_console.web
+import connectors.messaging
 import connectors.webchat
 from agent_console.auth import Users
 from agent_console.canned import DEFAULT_FILE as DEFAULT_CANNED
 from agent_console.canned import CannedResponses
 from agent_console.workspace import Workspace
+from analytics import prometheus
+from analytics.survey import Surveys
 from baton import paths
 from baton.knowledge import index_dir
-from gateway import console_api, desk_socket, handoff_api
+from gateway import console_api, desk_socket, handoff_api, heap
 from gateway.bus import create_bus
 from gateway.errors import install_error_handlers
 from gateway.listening import Listener
@@ -36,6 +41,9 @@ from handoff.desk import HandoffDesk
 from handoff.hours import parse_hours
 from handoff.store import ConversationStore
 
+if TYPE_CHECKING:  # the assistant loads MiniLM: imported only when it is enabled
+    from agent_console.assist import Assistant
+
 log = logging.getLogger(__name__)
 
 
@@ -43,6 +51,11 @@ class Health(TypedDict):
     status: Literal["ok", "degraded"]
     database: Literal["ok", "unavailable"]
     rasa: Literal["ok", "unavailable"]
+
+
+async def _freeze_when_warm(assistant: Assistant) -> None:
+    await assistant.warmed()
+    heap.freeze("AI assist loaded")
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -77,6 +90,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             assistant = Assistant.create(store.sessions, paths.BOT, index_dir())
             await assistant.start()
         router.listener = Listener(store, rasa, router, workspace, assistant)
+        router.survey = Surveys(store, settings.analytics, router.publish)
         app.state.services = Services(
             settings,
             store,
@@ -91,10 +105,18 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             assistant,
         )
         app.state.engine = engine
+        # knowledge owners' inbox and retraining; the swap holds messages at rasa.gate
+        app.state.review = await agent_console.review.start(settings, store.sessions, rasa)
+        heap.freeze("start-up")
+        if assistant is not None:
+            router.spawn(_freeze_when_warm(assistant), "freezing the heap after AI assist loaded")
         log.info("gateway ready (database %s)", engine.url.render_as_string(hide_password=True))
         try:
-            yield
+            # Telegram and Slack, when configured: stopped before the router below
+            async with connectors.messaging.running(app, settings, store, router, bus):
+                yield
         finally:
+            await app.state.review.close()
             await router.close()
             await rasa.close()
             await bus.close()
@@ -110,10 +132,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         allow_headers=["Authorization", "Content-Type"],
     )
     app.include_router(connectors.webchat.create_router())
+    connectors.messaging.install(app, settings)
     app.include_router(handoff_api.create_router())
     app.include_router(console_api.create_router())
     app.include_router(desk_socket.create_router())
     agent_console.web.install(app)
+    app.include_router(agent_console.supervisor.create_router())
+    agent_console.review.install(app)
+    app.include_router(prometheus.create_router())
 
     @app.get("/health", tags=["operations"], response_model=None)
     async def health(services: ServicesDep) -> Health | JSONResponse:

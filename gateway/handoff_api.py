@@ -265,6 +265,8 @@ def create_router() -> APIRouter:
             services, await services.desk.resolve(conversation_id, agent.id, body.note)
         )
         await stay_ended(services, conversation_id, resolved=True)
+        if services.router.survey is not None:  # the customer rates the help they got
+            await services.router.survey.after_resolve(conversation_id, agent.id)
         await services.router.push()
         return result
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from gateway.gate import TrafficGate
 from handoff.records import Button, Entity, Nlu
 
 
@@ -94,9 +95,15 @@ class RasaClient:
         self, base_url: str, timeout: float, transport: httpx.AsyncBaseTransport | None = None
     ) -> None:
         self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
+        # closed while the model is swapped (retraining.deploy): calls wait, none is lost
+        self.gate = TrafficGate()
 
     async def send(self, conversation_id: str, message: str) -> BotTurn:
         """Deliver one customer message and return the bot's replies and understanding."""
+        async with self.gate.passage():
+            return await self._send(conversation_id, message)
+
+    async def _send(self, conversation_id: str, message: str) -> BotTurn:
         try:
             response = await self._http.post(
                 "/webhooks/rest/webhook", json={"sender": conversation_id, "message": message}
@@ -122,7 +129,8 @@ class RasaClient:
         """What the NLU understands of ``text``, outside any conversation (the bot stays
         silent: used while a human owns the conversation)."""
         try:
-            response = await self._http.post("/model/parse", json={"text": text})
+            async with self.gate.passage():
+                response = await self._http.post("/model/parse", json={"text": text})
             response.raise_for_status()
             return parse_latest_message({"latest_message": response.json()})
         except (httpx.HTTPError, ValueError, AttributeError) as exc:
@@ -133,10 +141,11 @@ class RasaClient:
     ) -> BotTurn:
         """Make the bot act as if the customer expressed ``intent`` (e.g. a handoff trigger)."""
         try:
-            response = await self._http.post(
-                f"/conversations/{conversation_id}/trigger_intent",
-                json={"name": intent, "entities": entities},
-            )
+            async with self.gate.passage():
+                response = await self._http.post(
+                    f"/conversations/{conversation_id}/trigger_intent",
+                    json={"name": intent, "entities": entities},
+                )
             response.raise_for_status()
             replies = parse_replies(response.json().get("messages") or [])
         except (httpx.HTTPError, ValueError, AttributeError) as exc:
@@ -146,11 +155,12 @@ class RasaClient:
     async def resume(self, conversation_id: str) -> None:
         """Append ConversationResumed: the bot answers again, with the slots it had."""
         try:
-            response = await self._http.post(
-                f"/conversations/{conversation_id}/tracker/events",
-                params={"include_events": "NONE"},
-                json=[{"event": "resume"}],
-            )
+            async with self.gate.passage():
+                response = await self._http.post(
+                    f"/conversations/{conversation_id}/tracker/events",
+                    params={"include_events": "NONE"},
+                    json=[{"event": "resume"}],
+                )
             response.raise_for_status()
         except httpx.HTTPError as exc:
             raise RasaUnavailable(str(exc) or type(exc).__name__) from exc

@@ -12,8 +12,9 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from analytics.instruments import BOT_TURN_SECONDS
 from connectors.base import Inbound
 from gateway import texts
 from gateway.bus import DESK_TOPIC, EventBus
@@ -31,6 +32,9 @@ from handoff.records import Conversation, Message, Sender, as_identity
 from handoff.sentiment import sentiment
 from handoff.store import ConversationStore
 from handoff.triggers import evaluate
+
+if TYPE_CHECKING:
+    from analytics.survey import Surveys
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +97,8 @@ class ConversationRouter:
         # conversation: the AI keeps listening while the bot stays silent
         self.listener: Callable[[Conversation, Message], Awaitable[None]] | None = None
         self._background: set[asyncio.Task[Any]] = set()
+        # the end-of-conversation survey: answers are taken before the owner sees them
+        self.survey: Surveys | None = None
 
     def check(self, text: str) -> str:
         """Validate a customer text; returns it stripped or raises a gateway error."""
@@ -144,6 +150,10 @@ class ConversationRouter:
                 log.info("redelivery of message %s ignored", message.id)
                 return Delivery(message, replies, duplicate=True)
             log.info("redelivery of message %s: the bot had not answered, retrying", message.id)
+        if stored.created and self.survey is not None:
+            answered = await self.survey.intercept(conversation, message, inbound.payload)
+            if answered is not None:
+                return Delivery(message, answered)
         if conversation.owner is Owner.RESOLVED:
             moved = await self._desk.reopen(conversation.id)
             await self.publish(moved.events)
@@ -202,7 +212,11 @@ class ConversationRouter:
                 not escalating
                 and (await self._store.get_conversation(conversation.id)).owner is Owner.BOT
             ):
-                replies += await self._check_triggers(conversation, message)
+                triggered = await self._check_triggers(conversation, message)
+                replies += triggered
+                if not triggered and self.survey is not None:
+                    # the customer may have ended the bot's conversation: ask how it went
+                    replies += await self.survey.after_bot_turn(conversation, message)
             return replies
         finally:
             await self._bus.publish(conversation.id, typing_event(Sender.BOT, on=False))
@@ -212,7 +226,8 @@ class ConversationRouter:
     ) -> tuple[list[Message], bool]:
         """The bot's replies, and whether the bot is already on its way to a person."""
         try:
-            turn = await self._rasa.send(conversation.id, text)
+            with BOT_TURN_SECONDS.time():
+                turn = await self._rasa.send(conversation.id, text)
         except RasaUnavailable as exc:
             log.warning("Rasa unavailable: %s", exc)
             notice = BotReply(text=texts.RASA_UNAVAILABLE)

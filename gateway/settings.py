@@ -8,7 +8,10 @@ from typing import Literal
 from pydantic import Field, HttpUrl
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from analytics.settings import AnalyticsSettings
+from connectors.settings import SlackSettings, TelegramSettings
 from handoff.settings import HandoffSettings
+from retraining.settings import ReviewSettings
 
 
 class GatewaySettings(BaseSettings):
@@ -41,6 +44,13 @@ class GatewaySettings(BaseSettings):
     log_level: str = "INFO"
     # routing, triggers and hours of the human team (BATON_HANDOFF_* variables)
     handoff: HandoffSettings = Field(default_factory=HandoffSettings)
+    # supervisors' figures and the end-of-conversation survey (BATON_ANALYTICS_* variables)
+    analytics: AnalyticsSettings = Field(default_factory=AnalyticsSettings)
+    # messaging channels (BATON_TELEGRAM_*, BATON_SLACK_* variables); unset: not mounted
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+    # knowledge owners' review and retraining (BATON_REVIEW_* variables)
+    review: ReviewSettings = Field(default_factory=ReviewSettings)
 
 
 def load_settings() -> GatewaySettings:

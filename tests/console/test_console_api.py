@@ -160,7 +160,8 @@ async def test_roles_that_take_no_conversations_cannot_use_the_agent_page_or_api
     await gateway.add_user("kim", role="knowledge_owner")
     browser = await gateway.sign_in("kim")
     page = await gateway.http.get("/console", headers=browser)
-    assert page.status_code == 403 and "does not take conversations" in page.text
+    # a knowledge owner is sent to their own page, the review inbox
+    assert page.status_code == 303 and page.headers["location"] == "/console/review"
     api = await gateway.http.get("/api/handoff/queues", headers=browser)
     assert api.status_code == 403 and api.json()["error"]["code"] == "wrong_role"
 
