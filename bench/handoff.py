@@ -9,8 +9,14 @@ gateway replicas: customers talk to one, agents' consoles follow the other, so e
 crosses the Redis stream. Then it drives, from this process:
 
 - N customers on the web chat websocket, all connected at once;
-- agents with their console's desk websocket open and presence "available", with room for
-  every conversation (so each handoff is pushed to an agent at once).
+- agents with their console's desk websocket open as the agent's page opens it (queue and
+  ownership events of every conversation, the details of the agent's own) and presence
+  "available", with room for every conversation (so each handoff is pushed to an agent at
+  once).
+
+Each back-end runs twice (``--assist off,on``): once with AI assist off, the handoff path
+alone, and once as shipped, where every customer message of an agent-owned conversation is
+also parsed by the stand-in Rasa and searched for suggestions in the same gateway.
 
 and measures, per conversation or message:
 
@@ -51,6 +57,7 @@ import websockets
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bench.report import draw_chart, latency_summary, machine, print_table
+from gateway import heap
 from handoff.agents import AgentDirectory
 from handoff.database import create_engine
 from tests.services import free_port, scratch_database
@@ -169,9 +176,12 @@ def start_fake_rasa(started: list[subprocess.Popen[bytes]]) -> str:
     return url
 
 
-def start_gateway(started: list[subprocess.Popen[bytes]], backend: Backend, rasa_url: str) -> str:
+def start_gateway(
+    started: list[subprocess.Popen[bytes]], backend: Backend, rasa_url: str, *, assist: bool
+) -> str:
     port = free_port()
     env = os.environ | {
+        "BATON_ASSIST_ENABLED": "true" if assist else "false",
         "BATON_ENV": "production",
         "BATON_PORT": str(port),
         "BATON_DATABASE_URL": backend.database_url,
@@ -307,7 +317,11 @@ async def drive(
         for agent_id, token in await add_agents(database_url, args.agents, capacity):
             agent = Agent(agent_id, {"Authorization": f"Bearer {token}"})
             agent.socket = await stack.enter_async_context(
-                websockets.connect(ws_url(desk_url, f"/ws/desk?token={token}"), max_size=None)
+                websockets.connect(
+                    # as the agent's page opens it: details of its own conversations only
+                    ws_url(desk_url, f"/ws/desk?token={token}&scope=mine"),
+                    max_size=None,
+                )
             )
             while json.loads(await agent.socket.recv()).get("type") != "caught_up":
                 pass
@@ -333,6 +347,8 @@ async def drive(
             f"  {len(run.agents)} consoles and {len(run.conversations)} customers connected",
             flush=True,
         )
+        # this process measures: a full collection here would stall it like the gateway's
+        heap.freeze("connecting the consoles and customers")
 
         async def hand_off(conversation: Conversation) -> None:
             await asyncio.sleep(rng.uniform(0, args.ramp))
@@ -411,20 +427,25 @@ def summarise(run: Run) -> dict[str, dict[str, float | int]]:
     }
 
 
-async def bench_backend(name: str, args: argparse.Namespace) -> dict[str, Any]:
+async def bench_backend(name: str, assist: bool, args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as workdir, backend_storage(name, Path(workdir)) as backend:
-        print(f"\n== {backend.name}", flush=True)
+        label = backend.name + (", AI assist on" if assist else "")
+        print(f"\n== {label}", flush=True)
         with processes() as started:
             rasa_url = start_fake_rasa(started)
-            gateways = [start_gateway(started, backend, rasa_url) for _ in range(backend.replicas)]
+            gateways = [
+                start_gateway(started, backend, rasa_url, assist=assist)
+                for _ in range(backend.replicas)
+            ]
             started_at = time.perf_counter()
             run = await drive(args, gateways[0], gateways[-1], backend.database_url)
             elapsed = time.perf_counter() - started_at
     for error in run.errors[:5]:
         print(f"  ! {error}")
     return {
-        "backend": backend.name,
-        "key": name,
+        "backend": label,
+        "key": name + ("+assist" if assist else ""),
+        "assist": assist,
         "gateways": backend.replicas,
         "metrics": summarise(run),
         "errors": len(run.errors),
@@ -448,11 +469,21 @@ def main() -> None:
     parser.add_argument(
         "--backends", default="sqlite,postgres", help="comma-separated: sqlite, postgres"
     )
+    parser.add_argument(
+        "--assist",
+        default="off,on",
+        help="comma-separated: off (the handoff path alone), on (as shipped: every customer "
+        "message of an agent-owned conversation also parsed and searched for suggestions)",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=RESULTS / "handoff.json")
     args = parser.parse_args()
 
-    results = [asyncio.run(bench_backend(name, args)) for name in args.backends.split(",")]
+    results = [
+        asyncio.run(bench_backend(name, assist == "on", args))
+        for assist in args.assist.split(",")
+        for name in args.backends.split(",")
+    ]
     print_table(results, METRICS)
     print(f"\ntarget: p99 ≤ {TARGET_P99_MS:.0f} ms on loopback")
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -85,7 +85,8 @@ def print_table(results: Sequence[Mapping[str, Any]], metrics: Mapping[str, str]
     print()
     columns = ("n", "lost", "p50 ms", "p90 ms", "p99 ms", "max ms")
     widths = (6, 5, 8, 8, 8, 8)
-    header = f"{'back-end':<32} {'metric':<28} " + " ".join(
+    name = max([len("back-end"), *(len(str(r["backend"])) for r in results)])
+    header = f"{'back-end':<{name}} {'metric':<28} " + " ".join(
         f"{c:>{w}}" for c, w in zip(columns, widths, strict=True)
     )
     print(header)
@@ -94,7 +95,7 @@ def print_table(results: Sequence[Mapping[str, Any]], metrics: Mapping[str, str]
         for metric, label in metrics.items():
             row = result["metrics"][metric]
             print(
-                f"{result['backend']:<32} {label:<28} {row['count']:>6} {row['lost']:>5} "
+                f"{result['backend']:<{name}} {label:<28} {row['count']:>6} {row['lost']:>5} "
                 + " ".join(f"{row[k]:>8.1f}" for k in STATS)
             )
 
