@@ -192,7 +192,7 @@ async def test_migration_adds_and_removes_the_survey_table(database_url: str) ->
         async with engine.connect() as connection:
             tables = await connection.run_sync(lambda c: inspect(c).get_table_names())
             assert "survey_responses" in tables
-        await asyncio.to_thread(command.downgrade, alembic_config(database_url), "0006@-1")
+        await asyncio.to_thread(command.downgrade, alembic_config(database_url), "0005")
         async with engine.connect() as connection:
             tables = await connection.run_sync(lambda c: inspect(c).get_table_names())
             indexes = await connection.run_sync(
