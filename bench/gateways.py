@@ -1,0 +1,125 @@
+"""The processes the handoff benchmark measures: a stand-in Rasa server and real gateways
+on SQLite (one) or PostgreSQL + Redis (two replicas), started and stopped around a run."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import psycopg
+import redis
+
+from tests.services import free_port, scratch_database
+
+ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_URL = os.environ.get(
+    "BATON_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("BATON_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
+@dataclass
+class Backend:
+    name: str
+    database_url: str
+    redis_url: str | None
+    replicas: int
+
+
+def wait_healthy(
+    url: str, process: subprocess.Popen[bytes], what: str, seconds: float = 60
+) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with code {process.returncode}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"{what} did not answer {url} within {seconds:.0f} s")
+
+
+@contextlib.contextmanager
+def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
+    started: list[subprocess.Popen[bytes]] = []
+    try:
+        yield started
+    finally:
+        for process in started:
+            process.terminate()
+        for process in started:
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def start_fake_rasa(started: list[subprocess.Popen[bytes]]) -> str:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "tests.fakes.rasa:create_fake_rasa",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+    )
+    started.append(process)
+    url = f"http://127.0.0.1:{port}"
+    wait_healthy(f"{url}/status", process, "the stand-in Rasa server")
+    return url
+
+
+def start_gateway(
+    started: list[subprocess.Popen[bytes]], backend: Backend, rasa_url: str, *, assist: bool
+) -> str:
+    port = free_port()
+    env = os.environ | {
+        "BATON_ASSIST_ENABLED": "true" if assist else "false",
+        "BATON_ENV": "production",
+        "BATON_PORT": str(port),
+        "BATON_DATABASE_URL": backend.database_url,
+        "BATON_RASA_URL": rasa_url,
+        "BATON_LOG_LEVEL": "WARNING",
+        "BATON_HANDOFF_HOURS": "always",
+    }
+    env.pop("BATON_REDIS_URL", None)
+    if backend.redis_url:
+        env["BATON_REDIS_URL"] = backend.redis_url
+    process = subprocess.Popen([sys.executable, "-m", "gateway"], cwd=ROOT, env=env)
+    started.append(process)
+    url = f"http://127.0.0.1:{port}"
+    wait_healthy(f"{url}/health", process, f"gateway on port {port}")
+    return url
+
+
+@contextlib.contextmanager
+def backend_storage(name: str, workdir: Path) -> Iterator[Backend]:
+    if name == "sqlite":
+        yield Backend("SQLite, in-process events", f"sqlite:///{workdir / 'bench.db'}", None, 1)
+        return
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).delete("baton:events")
+    except redis.RedisError as exc:
+        raise SystemExit(f"Redis at {REDIS_URL} is not reachable: {exc}") from None
+    try:
+        with scratch_database(POSTGRES_URL, "baton_bench") as url:
+            yield Backend("PostgreSQL + Redis, 2 gateways", url, REDIS_URL, 2)
+    except psycopg.OperationalError as exc:
+        raise SystemExit(f"PostgreSQL at {POSTGRES_URL} is not reachable: {exc}") from None
