@@ -17,6 +17,18 @@ class InvalidUpdate(ChannelError):
     status, code = 400, "invalid_update"
 
 
+class WrongSecret(ChannelError):
+    """A Telegram webhook delivery without the secret token Telegram was given."""
+
+    status, code = 403, "forbidden"
+
+
+class InvalidSignature(ChannelError):
+    """A Slack request whose signature is missing, wrong or older than five minutes."""
+
+    status, code = 401, "invalid_signature"
+
+
 class InvalidCode(ChannelError):
     status, code = 404, "invalid_code"
 

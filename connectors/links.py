@@ -8,7 +8,6 @@ channel to another; they are stored as hashes, expire and can be used once.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connectors.models import ChannelLinkRow, CodeRow
+from connectors.webchat.tokens import hash_token
 from handoff.models import ConversationRow, utcnow
 from handoff.ownership import Owner
 
@@ -36,10 +36,6 @@ class Link:
 
 def _link(row: ChannelLinkRow) -> Link:
     return Link(row.channel, row.address, row.conversation_id, dict(row.target))
-
-
-def hash_code(code: str) -> str:
-    return hashlib.sha256(code.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class Links:
@@ -138,10 +134,6 @@ class Links:
             )
             await _set_channel(session, conversation_id, channel)
 
-    async def set_channel(self, conversation_id: str, channel: str) -> None:
-        async with self._sessions.begin() as session:
-            await _set_channel(session, conversation_id, channel)
-
     # -- one-time codes ------------------------------------------------------------------
 
     async def issue_code(self, conversation_id: str, to_channel: str) -> str:
@@ -153,7 +145,7 @@ class Links:
                 raise LookupError(conversation_id)
             session.add(
                 CodeRow(
-                    code_hash=hash_code(code),
+                    code_hash=hash_token(code),
                     conversation_id=conversation_id,
                     to_channel=to_channel,
                     created_at=now,
@@ -172,7 +164,7 @@ class Links:
             result = await session.execute(
                 update(CodeRow)
                 .where(
-                    CodeRow.code_hash == hash_code(code),
+                    CodeRow.code_hash == hash_token(code),
                     CodeRow.to_channel == to_channel,
                     CodeRow.used_at.is_(None),
                     CodeRow.expires_at > now,

@@ -39,9 +39,7 @@ def install(app: FastAPI, settings: GatewaySettings) -> None:
             channels = get_channels(request)
             if channels.slack_app is None or channels.slack_verifier is None:
                 raise ChannelUnavailable()
-            refusal = check_request(channels.slack_verifier, await request.body(), request.headers)
-            if refusal is not None:
-                return refusal
+            check_request(channels.slack_verifier, await request.body(), request.headers)
             return await AsyncSlackRequestHandler(channels.slack_app).handle(request)
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -185,16 +185,6 @@ class Outbox:
                 .values(**values)
             )
 
-    async def next_due_in(self) -> timedelta | None:
-        """How long until the earliest waiting row is due (None: nothing waits)."""
-        async with self._sessions() as session:
-            earliest = await session.scalar(
-                select(func.min(OutboxRow.next_attempt_at)).where(OutboxRow.done_at.is_(None))
-            )
-        if earliest is None:
-            return None
-        return max(earliest - utcnow(), timedelta(0))
-
     async def unsent(self, conversation_id: str | None = None) -> list[Outgoing]:
         """Rows not done yet (operations, tests)."""
         query = select(OutboxRow).where(OutboxRow.done_at.is_(None)).order_by(OutboxRow.id)
@@ -202,13 +192,6 @@ class Outbox:
             query = query.where(OutboxRow.conversation_id == conversation_id)
         async with self._sessions() as session:
             return [_outgoing(r) for r in await session.scalars(query)]
-
-    async def failed(self) -> list[tuple[Outgoing, str | None]]:
-        async with self._sessions() as session:
-            rows = await session.scalars(
-                select(OutboxRow).where(and_(OutboxRow.failed.is_(True))).order_by(OutboxRow.id)
-            )
-            return [(_outgoing(r), r.error) for r in rows]
 
 
 class Cursor:

@@ -162,10 +162,6 @@ class Channels:
         senders[sender.channel] = sender
         self.handlers[sender.channel] = SlackHandler(self.intake)
 
-    @property
-    def enabled(self) -> bool:
-        return bool(self.handlers)
-
     def telegram_secret(self) -> str | None:
         secret = self.telegram_settings.webhook_secret
         return secret.get_secret_value() if secret is not None and self.bot else None

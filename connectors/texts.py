@@ -10,7 +10,6 @@ AGENT_USERNAME = "{name} (Voltify support)"
 ONLY_TEXT = "Sorry, I can only read text messages. Please type your question."
 TOO_LONG = "That message is too long for me (at most {limit} characters). Could you shorten it?"
 BUTTON_EXPIRED = "That button has expired. Please type your answer."
-BUTTON_OK = ""  # a click acknowledged silently: the reply is the answer
 
 CODE_INVALID = (
     "That link or code is not valid any more (codes work once, for 15 minutes). "
@@ -21,11 +20,6 @@ CONTINUE_ON_WEB = (
     "To continue this conversation in your browser, open {link} "
     "(or enter the code {code} in the chat window). It works once, within 15 minutes."
 )
-CONTINUE_ON_WEB_CODE_ONLY = (
-    "To continue this conversation in the web chat, enter the code {code} there. "
-    "It works once, within 15 minutes."
-)
-CONTINUE_ON_TELEGRAM = "Continue this conversation on Telegram: {link}"
 
 CHANNEL_NAMES = {"web": "the web chat", "telegram": "Telegram", "slack": "Slack"}
 
@@ -33,4 +27,6 @@ ERRORS: dict[str, str] = {
     "invalid_code": "The code is unknown, used or expired.",
     "channel_unavailable": "That channel is not set up on this server.",
     "invalid_update": "The request is not a Telegram update.",
+    "forbidden": "Wrong or missing secret token.",
+    "invalid_signature": "Invalid or expired signature.",
 }

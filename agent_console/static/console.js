@@ -192,7 +192,7 @@
   function markChannel(view, item) {
     const channel = item.dataset.channel;
     if (!channel) return;
-    const known = view.channels || (view.channels = new Set());
+    const known = view.channels;
     const isNew = !known.has(channel);
     known.add(channel);
     if (isNew && known.size === 2) { // the conversation just became multi-channel: mark all

@@ -20,9 +20,10 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from starlette.datastructures import Headers
-from starlette.responses import JSONResponse, Response
 
+from connectors.errors import InvalidSignature
 from connectors.slack.events import BUTTON_ACTION_PATTERN, CHANNEL
+from gateway.errors import InvalidJson
 
 log = logging.getLogger(__name__)
 
@@ -66,24 +67,17 @@ def build_app(client: AsyncWebClient, signing_secret: str, receive: Receive) -> 
     return app
 
 
-def check_request(verifier: SignatureVerifier, raw: bytes, headers: Headers) -> Response | None:
-    """A refusal for a request bolt must not see, or None to hand it over.
+def check_request(verifier: SignatureVerifier, raw: bytes, headers: Headers) -> None:
+    """Raise for a request bolt must not see; return to hand it over.
 
     Bolt verifies signatures too, but it parses the body first and fails on malformed
     JSON; checked here on the raw bytes, a forged request gets 401 whatever its body,
     and a signed one that is not JSON gets 400.
     """
     if not verifier.is_valid_request(raw, dict(headers)):
-        return JSONResponse(
-            {"error": {"code": "invalid_signature", "message": "Invalid or expired signature."}},
-            status_code=401,
-        )
+        raise InvalidSignature()
     if headers.get("content-type", "").startswith("application/json"):
         try:
             json.loads(raw)
         except ValueError:
-            return JSONResponse(
-                {"error": {"code": "invalid_json", "message": "The body is not valid JSON."}},
-                status_code=400,
-            )
-    return None
+            raise InvalidJson() from None

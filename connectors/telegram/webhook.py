@@ -5,9 +5,8 @@ from __future__ import annotations
 import hmac
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
 
-from connectors.errors import InvalidUpdate
+from connectors.errors import InvalidUpdate, WrongSecret
 from connectors.runtime import ChannelsDep
 from connectors.telegram import SECRET_HEADER
 from connectors.telegram.updates import CHANNEL, read_update
@@ -29,10 +28,7 @@ def create_router() -> APIRouter:
     async def webhook(request: Request, channels: ChannelsDep) -> Response:
         expected = channels.telegram_secret()
         if expected is None or not secret_matches(request.headers.get(SECRET_HEADER), expected):
-            return JSONResponse(
-                {"error": {"code": "forbidden", "message": "Wrong or missing secret token."}},
-                status_code=403,
-            )
+            raise WrongSecret()
         raw = await request.body()
         if len(raw) > MAX_BODY:
             raise InvalidUpdate("The update is too large.")
