@@ -33,7 +33,7 @@ from retraining.inbox import Cluster
 from retraining.intents import domain_intents
 from retraining.labels import Action, Label
 from retraining.registry import Model, ModelState, Run
-from retraining.reindex import IndexBusy, IndexStatus
+from retraining.reindex import IndexStatus
 from retraining.service import Review
 
 REVIEW_ROLES = frozenset({Role.KNOWLEDGE_OWNER})
@@ -53,7 +53,7 @@ _STATUS: dict[type[errors.RetrainingError], int] = {
     errors.ModelLoadFailed: 502,
     errors.RasaUnreachable: 503,
     errors.ActiveModelNotRecorded: 500,
-    IndexBusy: 409,
+    errors.IndexBusy: 409,
 }
 
 

@@ -16,13 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent_console.memory import mask, personal_values
+from baton.atomic import write_atomically
 from handoff.models import ConversationRow, HandoffRow, MessageRow, utcnow
 from handoff.records import Sender, as_identity
 from handoff.store import to_message
 from knowledge_index.articles import ID_PATTERN, parse_article
 from knowledge_index.errors import ArticleError
 from retraining.errors import DraftInvalid, DraftNotFound, MessagesNotFound
-from retraining.export import write_atomically
 from retraining.labels import Action, LabelBook
 from retraining.models import ArticleDraftRow
 

@@ -64,6 +64,13 @@ class TrainingBusy(RetrainingError):
         super().__init__(f"training run {run_id} is still under way; wait for it to finish.")
 
 
+class IndexBusy(RetrainingError):
+    code = "index_busy"
+
+    def __init__(self) -> None:
+        super().__init__("the knowledge index is being rebuilt already; wait for it to finish.")
+
+
 class NothingToTrain(RetrainingError):
     code = "nothing_to_train"
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,6 @@ from baton.atomic import write_atomically
 from baton.domain import REVIEWED_DATA
 from retraining.failures import Source
 
-REVIEWED_DIR = REVIEWED_DATA
 HEADER = (
     "# Written by Baton's review inbox from its database (review_labels): edits here are\n"
     "# overwritten. Label, relabel or remove examples on the review page instead.\n"
@@ -84,7 +84,9 @@ def _plain(text: str) -> str:
     return _MARKUP.sub(r"] \1", text)
 
 
-def deduplicated(examples: Iterable[Example], known: set[str] = frozenset()) -> list[Example]:  # type: ignore[assignment]
+def deduplicated(
+    examples: Iterable[Example], known: AbstractSet[str] = frozenset()
+) -> list[Example]:
     """Each text once across all files (the earliest label wins, also over a later label
     with another intent: conflicting examples would teach the NLU nothing), and none that
     the bot's own data already has."""
@@ -118,7 +120,7 @@ def write_reviewed(bot_dir: Path, examples: Sequence[Example], known: set[str]) 
     """Write ``data/reviewed/<source>.yml`` for every source from ``examples`` (all labels,
     deduplicated here); files of sources without examples are removed. Returns the files
     that changed."""
-    folder = bot_dir / REVIEWED_DIR
+    folder = bot_dir / REVIEWED_DATA
     kept = deduplicated(examples, known)
     changed: list[Path] = []
     for source in Source:

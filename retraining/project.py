@@ -15,8 +15,8 @@ from pathlib import Path
 
 import yaml
 
-from baton.domain import DOMAIN_DIR, DOMAIN_FILE, domain_files, domain_path
-from retraining.export import REVIEWED_DIR, Example, deduplicated, held_out, normalise, render
+from baton.domain import DOMAIN_DIR, DOMAIN_FILE, REVIEWED_DATA, domain_files, domain_path
+from retraining.export import Example, deduplicated, held_out, normalise, render
 from retraining.new_intents import new_intents, write_new_intents
 
 _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\}|\[[^\]]*\])")
@@ -28,7 +28,7 @@ def bot_examples_by_intent(bot_dir: Path) -> dict[str, set[str]]:
     """The bot project's own NLU example texts per intent (the reviewed ones left out),
     entity annotations removed."""
     data = bot_dir / "data"
-    reviewed = bot_dir / REVIEWED_DIR
+    reviewed = bot_dir / REVIEWED_DATA
     examples: dict[str, set[str]] = {}
     for file in sorted(data.rglob("*.yml")):
         if reviewed in file.parents:
@@ -92,12 +92,12 @@ def prepare(
         bot_dir / "data",
         target / "data",
         ignore=lambda folder, names: [
-            n for n in names if Path(folder, n) == bot_dir / REVIEWED_DIR
+            n for n in names if Path(folder, n) == bot_dir / REVIEWED_DATA
         ],
     )
     known = bot_examples(bot_dir)
     train, test = split(examples, known, held_out_share)
-    reviewed = target / REVIEWED_DIR
+    reviewed = target / REVIEWED_DATA
     reviewed.mkdir(parents=True, exist_ok=True)
     for name in sorted({e.source for e in train}):
         (reviewed / f"{name}.yml").write_text(

@@ -15,16 +15,9 @@ from datetime import datetime
 from pathlib import Path
 
 from handoff.models import utcnow
-from retraining.errors import RetrainingError
+from retraining.errors import IndexBusy
 
 _SEPARATORS = re.compile(rb"[\r\n]+")
-
-
-class IndexBusy(RetrainingError):
-    code = "index_busy"
-
-    def __init__(self) -> None:
-        super().__init__("the knowledge index is being rebuilt already; wait for it to finish.")
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from baton import paths
-from retraining.reindex import IndexBusy, IndexRebuild
+from retraining.errors import IndexBusy
+from retraining.reindex import IndexRebuild
 
 pytestmark = pytest.mark.slow
 
