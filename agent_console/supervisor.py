@@ -23,6 +23,7 @@ from analytics.live import LiveSnapshot, live_snapshot
 from analytics.metrics import DIMENSIONS, Definitions, Facts, Summary, breakdown, summarise
 from analytics.queries import BadPeriod, Filters, Period, period_facts
 from gateway.auth import session_user
+from gateway.errors import error_body
 from gateway.services import Services, ServicesDep
 
 _FILTER_MAX = 64  # longest channel / queue / intent name a filter accepts
@@ -30,7 +31,7 @@ NOTHING = "\u2013"  # shown for a figure with nothing to compute it from (an en 
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+    return JSONResponse(error_body(code, message), status_code=status)
 
 
 def _pct(value: float | None) -> str:

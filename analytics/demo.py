@@ -18,7 +18,6 @@ times.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import random
 import secrets
 from collections.abc import Callable
@@ -32,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from analytics.demo_texts import DemoTexts
 from analytics.models import SurveyRow
-from handoff.agents import AgentDirectory
+from handoff.agents import AgentDirectory, token_hash
 from handoff.models import AgentRow, ConversationRow, HandoffRow, MessageRow
 
 FIRST = ["Anna", "Ben", "Chloe", "Dev", "Elif", "Finn", "Grace", "Hugo", "Ines", "Jonas",
@@ -116,7 +115,7 @@ async def ensure_agents(sessions: async_sessionmaker[AsyncSession], count: int) 
                 await session.execute(
                     update(AgentRow)
                     .where(AgentRow.id == agent_id)
-                    .values(token_hash=hashlib.sha256(token.encode()).hexdigest())
+                    .values(token_hash=token_hash(token))
                 )
         agents.append(DemoAgent(agent_id, name, {"Authorization": f"Bearer {token}"}))
     return agents

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from typing_extensions import TypedDict  # pydantic needs it on Python 3.11
 
@@ -80,15 +80,6 @@ async def live_snapshot(
 ) -> LiveSnapshot:
     now = now or datetime.now(UTC)
     async with sessions() as session:
-        counts = dict(
-            (
-                await session.execute(
-                    select(ConversationRow.owner, func.count())
-                    .where(ConversationRow.owner.in_([Owner.QUEUED.value, Owner.ASSIGNED.value]))
-                    .group_by(ConversationRow.owner)
-                )
-            ).all()
-        )
         open_rows = (
             await session.execute(
                 select(
@@ -156,8 +147,8 @@ async def live_snapshot(
                 }
             )
     negative.sort(key=lambda n: n["sentiment"])
-    bot = sum(1 for r in open_rows if r.owner == Owner.BOT.value)
-    queued, assigned = int(counts.get("queued", 0)), int(counts.get("assigned", 0))
+    owners = Counter(r.owner for r in open_rows)
+    bot, queued, assigned = (owners[o.value] for o in (Owner.BOT, Owner.QUEUED, Owner.ASSIGNED))
     presence: dict[str, int] = {"available": 0, "busy": 0, "away": 0}
     for agent in agents:
         presence[agent.presence.value] = presence.get(agent.presence.value, 0) + 1

@@ -85,7 +85,6 @@ def _chunks(ids: Sequence[str]) -> list[Sequence[str]]:
 
 def _turn(row: Any) -> Turn:
     meta = row.meta or {}
-    sentiment = meta.get("sentiment")
     return Turn(
         id=row.id,
         sender=Sender(row.sender),
@@ -96,7 +95,6 @@ def _turn(row: Any) -> Turn:
         article=isinstance(meta.get("article"), dict),
         survey_answer=bool(meta.get("survey_answer")),
         survey_question=bool(meta.get("survey")),
-        sentiment=float(sentiment) if isinstance(sentiment, int | float) else None,
     )
 
 

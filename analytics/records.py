@@ -24,7 +24,6 @@ class Turn:
     article: bool = False  # a bot knowledge answer (it carries its help-centre source)
     survey_answer: bool = False  # a customer message that answered a survey question
     survey_question: bool = False  # a bot message that asked one
-    sentiment: float | None = None  # customer messages: VADER compound
 
 
 @dataclass(frozen=True, slots=True)

@@ -128,9 +128,7 @@ class Surveys:
         """Ask for CSAT if the customer's message ended the bot's conversation."""
         if not self.settings.survey_enabled:
             return []
-        current = await self._store.get_conversation(conversation.id)
-        if current.owner is not Owner.BOT:
-            return []
+        # runs after every bot turn: one query, the rest only when the conversation ended
         async with self._sessions() as session:
             rows = list(
                 await session.scalars(
@@ -140,6 +138,14 @@ class Surveys:
                     .limit(12)
                 )
             )
+        turns = [_turn(to_message(row)) for row in reversed(rows)]
+        index = next((i for i, t in enumerate(turns) if t.id == message.id), None)
+        if index is None or not confirms_end(turns, index):
+            return []
+        current = await self._store.get_conversation(conversation.id)
+        if current.owner is not Owner.BOT:
+            return []
+        async with self._sessions() as session:
             recent = await session.scalar(
                 select(SurveyRow.id)
                 .where(
@@ -148,10 +154,6 @@ class Surveys:
                 )
                 .limit(1)
             )
-        turns = [_turn(to_message(row)) for row in reversed(rows)]
-        index = next((i for i, t in enumerate(turns) if t.id == message.id), None)
-        if index is None or not confirms_end(turns, index):
-            return []
         if recent is not None:
             return []  # one survey per conversation and re-contact window is enough
         return [await self.ask(current, "csat", "bot", reply_to_id=message.id)]
