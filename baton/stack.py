@@ -23,6 +23,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from baton import paths
 from baton.active_model import ModelChoice, choose, record_path, set_aside
+from baton.processes import stop_group
 from baton.training import model_path, rasa_env
 
 
@@ -180,19 +181,8 @@ async def start(spec: ProcessSpec) -> Running:
 
 
 async def stop(running: Running, grace_seconds: float = 15.0) -> None:
-    """SIGTERM the process group, then SIGKILL whatever is left after the grace period."""
-    pgid = running.process.pid
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pgid, signal.SIGTERM)
-    try:
-        await asyncio.wait_for(running.process.wait(), grace_seconds)
-    except TimeoutError:
-        pass
-    # children may outlive the leader: sweep the whole group
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pgid, signal.SIGKILL)
-    with contextlib.suppress(ProcessLookupError, ChildProcessError):
-        await running.process.wait()
+    """Stop the process and its group (see ``stop_group``), then let its log pump finish."""
+    await stop_group(running.process, grace_seconds)
     with contextlib.suppress(asyncio.CancelledError):
         await asyncio.wait_for(running.pump, 5)
 

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import re
-import signal
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -21,6 +19,7 @@ import httpx
 import yaml
 
 from baton.knowledge import ONNX_DIR
+from baton.processes import stop_group
 from baton.training import rasa_env
 
 _COMPONENT = re.compile(
@@ -57,19 +56,6 @@ def _env(project: Path, cache: Path) -> dict[str, str]:
     # of the project is elsewhere: name the checkout's export
     env.setdefault("BATON_MINILM_ONNX", str(ONNX_DIR))
     return env
-
-
-async def _stop(process: asyncio.subprocess.Process, grace: float = 10) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        await asyncio.wait_for(process.wait(), grace)
-    except TimeoutError:
-        pass
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    with contextlib.suppress(ProcessLookupError, ChildProcessError):
-        await process.wait()
 
 
 async def train(
@@ -129,7 +115,7 @@ async def train(
             code = await process.wait()
     finally:
         if process.returncode is None:  # cancelled or timed out: stop Rasa, leave no model
-            await _stop(process)
+            await stop_group(process, grace_seconds=10)
             target.unlink(missing_ok=True)
     if code != 0 or not target.exists():
         last = " | ".join(list(tail)[-4:])
@@ -164,7 +150,7 @@ async def serve(
             await _wait_ready(url, process, start_timeout, log_file)
             yield url
         finally:
-            await _stop(process)
+            await stop_group(process, grace_seconds=10)
 
 
 async def _wait_ready(
