@@ -92,8 +92,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.command == "train":
-            ensure_onnx()
-            ensure_model(force=args.force)
+            _train(force=args.force)
             # an approved model may serve instead of this one: say which `baton run` starts
             print(f"==> baton run: {serving_model().note}", flush=True)
             return ensure_index()
@@ -117,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_demo_command(args))
         elif args.command == "run":
             if not args.no_train:
-                ensure_model()
+                _train(force=False)
                 if ensure_index() == 2:
                     return 1
             return asyncio.run(run(StackSettings()))
@@ -125,6 +124,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"baton: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _train(*, force: bool) -> None:
+    """Train the bot if ``bot/`` changed; its MiniLM featurizer reads the ONNX export, which a
+    fresh checkout does not have yet, so that comes first."""
+    ensure_onnx()
+    ensure_model(force=force)
 
 
 def _telegram_command(args: argparse.Namespace) -> int:

@@ -95,3 +95,24 @@ def test_a_port_already_taken_is_reported_instead_of_starting(tmp_path: Path) ->
         )  # fmt: skip
     assert result.returncode == 1
     assert "already in use" in result.stderr
+
+
+def test_run_exports_minilm_before_training_as_train_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a fresh checkout has no ONNX export, and the bot's featurizer cannot train without it
+    from baton import cli
+
+    calls: list[str] = []
+    monkeypatch.setattr(cli, "ensure_onnx", lambda: calls.append("onnx"))
+    monkeypatch.setattr(cli, "ensure_model", lambda force=False: calls.append("model"))
+    monkeypatch.setattr(cli, "ensure_index", lambda **_: calls.append("index") or 0)
+
+    async def no_stack(settings: object) -> int:
+        calls.append("run")
+        return 0
+
+    monkeypatch.setattr(cli, "run", no_stack)
+    assert cli.main(["run"]) == 0
+    assert calls == ["onnx", "model", "index", "run"]
+    calls.clear()
+    assert cli.main(["train"]) == 0
+    assert calls[:2] == ["onnx", "model"]
