@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import psycopg
 import redis
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.services import free_port, scratch_database
 
@@ -106,7 +107,17 @@ def start_gateway(
     started.append(process)
     url = f"http://127.0.0.1:{port}"
     wait_healthy(f"{url}/health", process, f"gateway on port {port}")
+    if assist:  # the measurement starts once the model and index have loaded
+        wait_assist_ready(url)
     return url
+
+
+def wait_assist_ready(url: str, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while httpx.get(f"{url}/health", timeout=5).json().get("assist") == "loading":
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"AI assist of {url} did not load within {seconds:.0f} s")
+        time.sleep(0.5)
 
 
 @contextlib.contextmanager
@@ -123,3 +134,32 @@ def backend_storage(name: str, workdir: Path) -> Iterator[Backend]:
             yield Backend("PostgreSQL + Redis, 2 gateways", url, REDIS_URL, 2)
     except psycopg.OperationalError as exc:
         raise SystemExit(f"PostgreSQL at {POSTGRES_URL} is not reachable: {exc}") from None
+
+
+def loop_lag(url: str) -> dict[str, float]:
+    """The gateway's event-loop lag so far, from its ``baton_event_loop_lag_seconds``
+    histogram: samples, the share of wake-ups later than 10 / 25 / 50 ms, and the bucket
+    bound the 99th percentile falls under."""
+    text = httpx.get(f"{url}/metrics", timeout=10).text
+    buckets: dict[float, float] = {}
+    for family in text_string_to_metric_families(text):
+        if family.name != "baton_event_loop_lag_seconds":
+            continue
+        for sample in family.samples:
+            if sample.name.endswith("_bucket"):
+                buckets[float(sample.labels["le"])] = sample.value
+    total = buckets.get(float("inf"), 0.0)
+    if not total:
+        return {"samples": 0}
+
+    def later_than(seconds: float) -> float:
+        return round(1 - buckets[seconds] / total, 4)
+
+    p99 = next(bound for bound, count in sorted(buckets.items()) if count >= 0.99 * total)
+    return {
+        "samples": int(total),
+        "over_10ms": later_than(0.01),
+        "over_25ms": later_than(0.025),
+        "over_50ms": later_than(0.05),
+        "p99_under_ms": p99 * 1000,
+    }

@@ -51,8 +51,14 @@ import httpx
 import websockets
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bench.gateways import backend_storage, processes, start_fake_rasa, start_gateway
-from bench.report import draw_chart, latency_summary, machine, print_table
+from bench.gateways import (
+    backend_storage,
+    loop_lag,
+    processes,
+    start_fake_rasa,
+    start_gateway,
+)
+from bench.report import cpu_busy, draw_chart, latency_summary, machine, print_table
 from gateway import heap
 from handoff.agents import AgentDirectory
 from handoff.database import create_engine
@@ -101,9 +107,19 @@ class Run:
     expected: dict[str, int] = field(default_factory=lambda: {m: 0 for m in METRICS})
     reply_sent: dict[str, float] = field(default_factory=dict)  # reply text -> when posted
     errors: list[str] = field(default_factory=list)
+    client_lag: list[float] = field(default_factory=list)  # this process's loop, ms late
 
 
 # -- load --------------------------------------------------------------------------------
+
+
+async def watch_own_loop(run: Run, interval: float = 0.05) -> None:
+    """This process measures every latency: a late wake-up here inflates them all."""
+    loop = asyncio.get_running_loop()
+    while True:
+        started = loop.time()
+        await asyncio.sleep(interval)
+        run.client_lag.append(max(0.0, loop.time() - started - interval) * 1000)
 
 
 def ws_url(http_url: str, path: str) -> str:
@@ -200,7 +216,7 @@ async def drive(
             httpx.AsyncClient(base_url=customer_url, timeout=30)
         )
         desk = await stack.enter_async_context(httpx.AsyncClient(base_url=desk_url, timeout=30))
-        tasks: list[asyncio.Task[None]] = []
+        tasks: list[asyncio.Task[None]] = [asyncio.create_task(watch_own_loop(run))]
 
         for agent_id, token in await add_agents(database_url, args.agents, capacity):
             agent = Agent(agent_id, {"Authorization": f"Bearer {token}"})
@@ -328,8 +344,13 @@ async def bench_backend(name: str, assist: bool, args: argparse.Namespace) -> di
             started_at = time.perf_counter()
             run = await drive(args, gateways[0], gateways[-1], backend.database_url)
             elapsed = time.perf_counter() - started_at
+            lags = [loop_lag(url) for url in gateways]
     for error in run.errors[:5]:
         print(f"  ! {error}")
+    for n, lag in enumerate(lags, 1):
+        print(f"  gateway {n} event-loop lag: {lag}")
+    client_lag = latency_summary(run.client_lag, len(run.client_lag))
+    print(f"  load generator event-loop lag ms: {client_lag}")
     return {
         "backend": label,
         "key": name + ("+assist" if assist else ""),
@@ -337,6 +358,8 @@ async def bench_backend(name: str, assist: bool, args: argparse.Namespace) -> di
         "gateways": backend.replicas,
         "metrics": summarise(run),
         "errors": len(run.errors),
+        "event_loop_lag": lags,
+        "load_generator_lag_ms": client_lag,
         "wall_seconds": round(elapsed, 1),
     }
 
@@ -367,6 +390,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS / "handoff.json")
     args = parser.parse_args()
 
+    busy = cpu_busy()
+    if busy > 0.2:  # on two cores, any other work shows up in the tail latencies
+        print(f"warning: CPU {busy:.0%} busy before start; latency figures may be inflated")
     results = [
         asyncio.run(bench_backend(name, assist == "on", args))
         for assist in args.assist.split(",")

@@ -27,7 +27,7 @@ from analytics import prometheus
 from analytics.survey import Surveys
 from baton import paths
 from baton.knowledge import index_dir
-from gateway import console_api, desk_socket, handoff_api, heap
+from gateway import console_api, desk_socket, handoff_api, heap, loop_lag
 from gateway.bus import create_bus
 from gateway.errors import install_error_handlers
 from gateway.listening import Listener
@@ -51,11 +51,14 @@ class Health(TypedDict):
     status: Literal["ok", "degraded"]
     database: Literal["ok", "unavailable"]
     rasa: Literal["ok", "unavailable"]
+    # AI assist loads MiniLM and the index in the background after start-up
+    assist: Literal["off", "loading", "ready"]
 
 
-async def _freeze_when_warm(assistant: Assistant) -> None:
+async def _freeze_when_warm(app: FastAPI, assistant: Assistant) -> None:
     await assistant.warmed()
     heap.freeze("AI assist loaded")
+    app.state.assist = "ready"
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -108,14 +111,20 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         # knowledge owners' inbox and retraining; the swap holds messages at rasa.gate
         app.state.review = await agent_console.review.start(settings, store.sessions, rasa)
         heap.freeze("start-up")
+        app.state.assist = "off"
         if assistant is not None:
-            router.spawn(_freeze_when_warm(assistant), "freezing the heap after AI assist loaded")
+            app.state.assist = "loading"
+            router.spawn(
+                _freeze_when_warm(app, assistant), "freezing the heap after AI assist loaded"
+            )
         log.info("gateway ready (database %s)", engine.url.render_as_string(hide_password=True))
+        watching = asyncio.create_task(loop_lag.watch(), name="event-loop lag")
         try:
             # Telegram and Slack, when configured: stopped before the router below
             async with connectors.messaging.running(app, settings, store, router, bus):
                 yield
         finally:
+            watching.cancel()
             await app.state.review.close()
             await router.close()
             await rasa.close()
@@ -157,6 +166,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             "status": "ok" if database == "ok" and rasa == "ok" else "degraded",
             "database": database,
             "rasa": rasa,
+            "assist": app.state.assist,
         }
         # the gateway serves (and stores messages) without Rasa; without its database it cannot
         return body if database == "ok" else JSONResponse(dict(body), status_code=503)

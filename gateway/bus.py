@@ -11,7 +11,7 @@ import contextlib
 import json
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any, Protocol
 
 import redis.asyncio as aioredis
@@ -29,6 +29,10 @@ _QUEUE_LIMIT = 256
 
 class EventBus(Protocol):
     async def publish(self, conversation_id: str, event: Event) -> None: ...
+
+    async def publish_all(self, items: Sequence[tuple[str, Event]]) -> None:
+        """Publish (topic, event) pairs in this order, in one round trip where there is one."""
+        ...
 
     def subscribe(
         self, conversation_id: str
@@ -72,6 +76,10 @@ class InProcessBus(_LocalFanout):
 
     async def publish(self, conversation_id: str, event: Event) -> None:
         self.deliver(conversation_id, event)
+
+    async def publish_all(self, items: Sequence[tuple[str, Event]]) -> None:
+        for conversation_id, event in items:
+            self.deliver(conversation_id, event)
 
     async def start(self) -> None:
         return None
@@ -128,12 +136,21 @@ class RedisBus(_LocalFanout):
                     self.deliver(fields[b"topic"].decode(), event)
 
     async def publish(self, conversation_id: str, event: Event) -> None:
-        await self._redis.xadd(
-            self.STREAM,
-            {"topic": conversation_id, "data": json.dumps(event)},
-            maxlen=self.MAX_LENGTH,
-            approximate=True,
-        )
+        await self.publish_all([(conversation_id, event)])
+
+    async def publish_all(self, items: Sequence[tuple[str, Event]]) -> None:
+        if not items:
+            return
+        # one round trip for all of them (an event goes to its conversation and to the desk)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for conversation_id, event in items:
+                pipe.xadd(
+                    self.STREAM,
+                    {"topic": conversation_id, "data": json.dumps(event)},
+                    maxlen=self.MAX_LENGTH,
+                    approximate=True,
+                )
+            await pipe.execute()
 
     async def close(self) -> None:
         # The reader is asked to stop and finishes its current blocking read: redis-py 8

@@ -111,13 +111,15 @@ class ConversationRouter:
 
     async def publish(self, events: Iterable[Event | None]) -> None:
         """Send logged events to the conversation's sockets and to the desk (consoles)."""
+        items = []
         for event in events:
             if event is None:
                 continue
             frame = event.wire()
             if event.conversation_id:
-                await self._bus.publish(event.conversation_id, frame)
-            await self._bus.publish(DESK_TOPIC, frame)
+                items.append((event.conversation_id, frame))
+            items.append((DESK_TOPIC, frame))
+        await self._bus.publish_all(items)
 
     async def handle(self, inbound: Inbound) -> Delivery:
         text = self.check(inbound.text)
@@ -198,8 +200,7 @@ class ConversationRouter:
     async def agent_typing(self, conversation_id: str, agent_name: str, *, on: bool) -> None:
         """Shown in the customer's chat (and to the other consoles)."""
         frame = typing_event(Sender.AGENT, on=on, conversation_id=conversation_id, name=agent_name)
-        await self._bus.publish(conversation_id, frame)
-        await self._bus.publish(DESK_TOPIC, frame)
+        await self._bus.publish_all([(conversation_id, frame), (DESK_TOPIC, frame)])
 
     async def _ask_bot(
         self, conversation: Conversation, message: Message, text: str
@@ -347,8 +348,7 @@ class ConversationRouter:
                 await self.publish_moves(await self._desk.push())
 
     async def publish_moves(self, moves: Iterable[Moved]) -> None:
-        for moved in moves:
-            await self.publish(moved.events)
+        await self.publish(event for moved in moves for event in moved.events)
 
     async def resume_bot(self, conversation: Conversation) -> Message:
         """After a hand back: Rasa resumes with the slots it had, and the customer is told."""

@@ -50,3 +50,22 @@ async def test_an_unsubscribed_queue_stops_receiving(bus: EventBus) -> None:
     await bus.publish("c3", {"type": "message"})
     await asyncio.sleep(0.05)
     assert queue.empty()
+
+
+async def test_publish_all_delivers_every_pair_in_order(bus: EventBus) -> None:
+    async with bus.subscribe("c4") as conversation, bus.subscribe("*desk") as desk:
+        await bus.publish_all(
+            [
+                ("c4", {"seq": 1}),
+                ("*desk", {"seq": 1}),
+                ("c4", {"seq": 2}),
+                ("*desk", {"seq": 2}),
+            ]
+        )
+        received = [await asyncio.wait_for(conversation.get(), 2) for _ in range(2)]
+        assert received == [{"seq": 1}, {"seq": 2}]
+        received = [await asyncio.wait_for(desk.get(), 2) for _ in range(2)]
+        assert received == [{"seq": 1}, {"seq": 2}]
+        await bus.publish_all([])  # nothing to send: no error, nothing delivered
+        await asyncio.sleep(0.05)
+        assert conversation.empty() and desk.empty()

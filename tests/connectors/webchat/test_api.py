@@ -152,7 +152,12 @@ async def test_rasa_down_gives_a_polite_reply_keeps_the_message_and_recovers(
         ).json()
         assert "having trouble" in down["replies"][0]["text"]
         health = (await gateway.http.get("/health")).json()
-        assert health == {"status": "degraded", "database": "ok", "rasa": "unavailable"}
+        assert health == {
+            "status": "degraded",
+            "database": "ok",
+            "rasa": "unavailable",
+            "assist": "off",
+        }
 
         # Rasa comes back on the same port: the widget's retry of k1 now reaches the bot
         from tests.fakes.rasa import create_fake_rasa
@@ -176,6 +181,7 @@ async def test_the_health_endpoint_reports_database_and_rasa(gateway: RunningGat
         "status": "ok",
         "database": "ok",
         "rasa": "ok",
+        "assist": "off",
     }
 
 
