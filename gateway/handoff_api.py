@@ -235,13 +235,15 @@ def create_router() -> APIRouter:
         stored = await services.desk.reply(
             conversation_id, agent.id, body.text, agent_name=agent.name
         )
+        # the customer sees the reply now; what became of the suggestions follows
+        await services.router.publish([stored.event])
         settled = await services.workspace.settle(
             conversation_id,
             reply_id=stored.message.id,
             sent=body.text,
             suggestion_id=body.suggestion_id,
         )
-        await services.router.publish([stored.event, settled.event])
+        await services.router.publish([settled.event])
         return message_out(stored.message)
 
     @router.post("/conversations/{conversation_id}/transfer")
