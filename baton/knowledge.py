@@ -91,21 +91,24 @@ def calibration_data(bot: Path = paths.BOT) -> CalibrationData:
 
 
 def up_to_date(articles: Path, target: Path, data: CalibrationData) -> bool:
-    """True when the current build has these articles, this model and this calibration data
-    (checked without loading the model)."""
+    """True when the current build has these articles, this model, and a threshold calibrated
+    on this data for this scoring (checked without loading the model)."""
     from knowledge_index.articles import load_articles
     from knowledge_index.build import current_manifest
     from knowledge_index.embedder import fingerprint, model_path
+    from knowledge_index.search import SCORING
 
     manifest = current_manifest(target)
     if manifest is None:
         return False
     found, failed = load_articles(articles)
+    calibration = manifest.get("calibration") or {}
     return (
         not failed
         and manifest.get("model") == fingerprint(model_path())
         and manifest.get("articles") == {a.id: a.digest for a in found}
-        and (manifest.get("calibration") or {}).get("source_digest") == data.digest
+        and calibration.get("source_digest") == data.digest
+        and calibration.get("scoring") == SCORING
     )
 
 
@@ -120,6 +123,7 @@ def ensure_index(force: bool = False, articles: Path = ARTICLES, target: Path | 
         load_embedder,
     )
     from knowledge_index.build import set_calibration
+    from knowledge_index.search import SCORING
 
     target = target or index_dir()
     data = calibration_data()
@@ -147,6 +151,7 @@ def ensure_index(force: bool = False, articles: Path = ARTICLES, target: Path | 
     calibration = calibrate(index, data.answerable, data.unanswerable)
     calibration["source"] = "bot/data/nlu: help-centre intents vs out-of-scope and small talk"
     calibration["source_digest"] = data.digest
+    calibration["scoring"] = SCORING
     set_calibration(target, calibration)
     print(
         f"    answer threshold {calibration['threshold']:.3f}: answers "
@@ -179,7 +184,7 @@ def try_question(question: str, k: int = 5, target: Path | None = None) -> int:
         print(
             f"{rank}. {hit.score:.3f}  {hit.chunk.article_id}#{hit.chunk.anchor or '-'}  "
             f"(title {hit.title_similarity:.2f}, passage {hit.chunk_similarity:.2f}, "
-            f"bm25 {hit.lexical:.1f})\n   {opening}"
+            f"article {hit.article_similarity:.2f}, bm25 {hit.lexical:.1f})\n   {opening}"
         )
     verdict = (
         "no threshold calibrated: the bot would not answer"

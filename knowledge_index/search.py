@@ -1,15 +1,17 @@
-"""Searching the index: dense similarity to the chunk and to its article's title, fused with
-BM25, one score per chunk.
+"""Searching the index: dense similarity to the chunk, to its article's title and to the
+article as a whole, fused with BM25, one score per chunk.
 
 The weights are measured (``python -m bench.retrieval``, README): on StackFAQ the article
 title carries most of the signal (dense over titles alone: P@1 0.945), the best chunk of the
-body adds to it (+0.009), and BM25 adds a little more where a rare exact word matters.
+body adds to it, BM25 adds a little more where a rare exact word matters, and the whole
+article's vector (the mean of its chunk vectors) adds what no single chunk says alone.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,11 +28,16 @@ from knowledge_index.errors import IndexMismatch, IndexMissing, KnowledgeError
 from knowledge_index.lexical import LexicalIndex
 from knowledge_index.vectors import prepare_for_search, search_vectors
 
+log = logging.getLogger(__name__)
+
 # Enough of a query to judge it: MiniLM reads 256 word pieces, and BM25 over a 10,000-character
 # paste only gets slower, not better.
 MAX_QUERY_CHARS = 2_000
 # Chunks looked at per query, from each signal, before the fused ranking.
 CANDIDATES = 64
+# Chunk vectors read at a time when the article vectors are averaged at load (bounded memory
+# on a large HNSW index).
+READ_BLOCK = 65_536
 WORD = re.compile(r"\w", re.UNICODE)
 
 
@@ -41,14 +48,24 @@ class Weights:
     title: float = 1.0  # cosine(query, the chunk's article title)
     chunk: float = 0.3  # cosine(query, the chunk)
     lexical: float = 0.15  # BM25 of the chunk / best BM25 among the candidates
+    article: float = 1.0  # cosine(query, the mean of the article's chunk vectors, normalised)
+
+    @property
+    def dense(self) -> bool:
+        return bool(self.title or self.chunk or self.article)
 
     def describe(self) -> str:
-        return f"title {self.title} + chunk {self.chunk} + bm25 {self.lexical}"
+        return (
+            f"title {self.title} + chunk {self.chunk} + article {self.article} "
+            f"+ bm25 {self.lexical}"
+        )
 
 
 SHIPPED = Weights()
+# recorded with the answer threshold: a threshold calibrated on another scoring is stale
+SCORING = SHIPPED.describe()
 DENSE_ONLY = Weights(lexical=0.0)
-LEXICAL_ONLY = Weights(title=0.0, chunk=0.0, lexical=1.0)
+LEXICAL_ONLY = Weights(title=0.0, chunk=0.0, lexical=1.0, article=0.0)
 
 
 @dataclass(frozen=True)
@@ -58,6 +75,7 @@ class Hit:
     title_similarity: float
     chunk_similarity: float
     lexical: float  # raw BM25
+    article_similarity: float = 0.0  # to the whole article (the mean of its chunk vectors)
 
     @property
     def article_id(self) -> str:
@@ -89,6 +107,7 @@ class KnowledgeIndex:
         order = np.argsort(self._chunk_title_row, kind="stable")
         bounds = np.searchsorted(self._chunk_title_row[order], np.arange(len(article_order) + 1))
         self._chunks_of_title = [order[a:b] for a, b in itertools.pairwise(bounds)]
+        self._articles = article_vectors(vectors, self._chunk_title_row, len(article_order))
         self._lexical = lexical
         self._embedder = embedder
         self.manifest = manifest
@@ -123,6 +142,15 @@ class KnowledgeIndex:
         ]
         if len(chunks) != vectors.ntotal:
             raise KnowledgeError(f"{build}: {len(chunks)} chunks but {vectors.ntotal} vectors")
+        calibration = manifest.get("calibration") or {}
+        if calibration and calibration.get("scoring") != SCORING:
+            log.warning(
+                "the answer threshold of %s was calibrated for another scoring (%s, now %s): "
+                "run `baton index` to calibrate it again",
+                index_dir,
+                calibration.get("scoring", "unrecorded"),
+                SCORING,
+            )
         return cls(
             chunks,
             vectors,
@@ -139,8 +167,7 @@ class KnowledgeIndex:
         query = query.strip()[:MAX_QUERY_CHARS]
         if not WORD.search(query) or not self.chunks:
             return []
-        dense = bool(weights.title or weights.chunk)
-        vector = self._embedder.embed([query])[0] if dense else None
+        vector = self._embedder.embed([query])[0] if weights.dense else None
         return self.search_vector(query, vector, k, weights)
 
     def search_vector(
@@ -154,15 +181,18 @@ class KnowledgeIndex:
         ``vector`` may be None for lexical-only weights."""
         if vector is None:
             vector = np.zeros(self._titles.shape[1], dtype=np.float32)
-            weights = Weights(title=0.0, chunk=0.0, lexical=weights.lexical or 1.0)
+            weights = Weights(title=0.0, chunk=0.0, article=0.0, lexical=weights.lexical or 1.0)
         title_similarity = self._titles @ vector
+        article_similarity = self._articles @ vector
         lexical = self._lexical.scores(query) if weights.lexical else None
         candidates: set[int] = set()
-        if weights.chunk or weights.title:
+        if weights.dense:
             _, ids = search_vectors(self._vectors, vector[None, :], CANDIDATES)
             candidates.update(int(i) for i in ids[0] if i >= 0)
-            # chunks of the articles whose titles match best, even if their text does not
-            for title_row in np.argsort(-title_similarity)[:CANDIDATES]:
+            # chunks of the articles that match best as a whole (title and article vector),
+            # even if no single chunk of theirs does
+            per_article = weights.title * title_similarity + weights.article * article_similarity
+            for title_row in np.argsort(-per_article)[:CANDIDATES]:
                 candidates.update(self._chunks_of_title[title_row].tolist())
         if lexical is not None:
             candidates.update(int(i) for i in np.argsort(-lexical)[:CANDIDATES] if lexical[i] > 0)
@@ -172,8 +202,11 @@ class KnowledgeIndex:
         chunk_vectors = np.vstack([self._vectors.reconstruct(int(row)) for row in rows])
         chunk_similarity = chunk_vectors @ vector
         titles = title_similarity[self._chunk_title_row[rows]]
-        total = weights.title + weights.chunk + weights.lexical
-        score = weights.title * titles + weights.chunk * chunk_similarity
+        articles = article_similarity[self._chunk_title_row[rows]]
+        total = weights.title + weights.chunk + weights.article + weights.lexical
+        score = (
+            weights.title * titles + weights.chunk * chunk_similarity + weights.article * articles
+        )
         lexical_rows = np.zeros(len(rows), dtype=np.float32)
         if lexical is not None:
             lexical_rows = lexical[rows]
@@ -189,9 +222,27 @@ class KnowledgeIndex:
                 title_similarity=float(titles[i]),
                 chunk_similarity=float(chunk_similarity[i]),
                 lexical=float(lexical_rows[i]),
+                article_similarity=float(articles[i]),
             )
             for i in order
         ]
+
+
+def article_vectors(
+    vectors: faiss.Index,
+    chunk_article_row: npt.NDArray[np.int64],
+    articles: int,
+    block: int = READ_BLOCK,
+) -> npt.NDArray[np.float32]:
+    """One unit vector per article: the normalised mean of its chunks' vectors (zero for an
+    article without chunks). Read from the FAISS index in blocks, so nothing new is stored
+    and an index built before this signal existed still loads."""
+    sums = np.zeros((articles, vectors.d), dtype=np.float64)
+    for start in range(0, vectors.ntotal, block):
+        read = vectors.reconstruct_n(start, min(block, vectors.ntotal - start))
+        np.add.at(sums, chunk_article_row[start : start + len(read)], read)
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)
+    return (sums / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
 def best_per_article(hits: Sequence[Hit]) -> list[Hit]:

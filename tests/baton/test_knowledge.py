@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from baton.knowledge import (
     nlu_examples,
     try_question,
 )
+from knowledge_index import KnowledgeIndex, load_embedder
+from knowledge_index.search import SCORING
 
 CORPUS = Path(__file__).parent.parent / "knowledge_index" / "corpus"
 
@@ -83,3 +86,25 @@ def test_ask_shows_the_passages_and_whether_the_bot_would_answer(
     assert try_question("😀", target=target) == 0
     assert "nothing found" in capsys.readouterr().out
     assert try_question("anything", target=tmp_path / "missing") == 2
+
+
+def test_a_threshold_calibrated_for_another_scoring_is_calibrated_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    target = tmp_path / "index"
+    assert ensure_index(articles=CORPUS, target=target) == 0
+    manifest_file = target / "current" / "manifest.json"
+    manifest = json.loads(manifest_file.read_text())
+    assert manifest["calibration"]["scoring"] == SCORING
+    # as an index calibrated before the scoring gained a signal
+    manifest["calibration"]["scoring"] = "title 1.0 + chunk 0.3 + bm25 0.15"
+    manifest["calibration"]["threshold"] = 0.99
+    manifest_file.write_text(json.dumps(manifest))
+    with caplog.at_level(logging.WARNING, logger="knowledge_index.search"):
+        KnowledgeIndex.load(target, load_embedder())
+    assert "calibrated for another scoring" in caplog.text
+    capsys.readouterr()
+    assert ensure_index(articles=CORPUS, target=target) == 0
+    assert "up to date" not in capsys.readouterr().out
+    calibration = json.loads(manifest_file.read_text())["calibration"]
+    assert calibration["scoring"] == SCORING and calibration["threshold"] < 0.99
