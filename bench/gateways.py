@@ -136,18 +136,24 @@ def backend_storage(name: str, workdir: Path) -> Iterator[Backend]:
         raise SystemExit(f"PostgreSQL at {POSTGRES_URL} is not reachable: {exc}") from None
 
 
-def loop_lag(url: str) -> dict[str, float]:
-    """The gateway's event-loop lag so far, from its ``baton_event_loop_lag_seconds``
-    histogram: samples, the share of wake-ups later than 10 / 25 / 50 ms, and the bucket
-    bound the 99th percentile falls under."""
+def lag_buckets(url: str) -> dict[float, float]:
+    """The gateway's ``baton_event_loop_lag_seconds`` histogram so far: cumulative count per
+    bucket bound (seconds)."""
     text = httpx.get(f"{url}/metrics", timeout=10).text
     buckets: dict[float, float] = {}
     for family in text_string_to_metric_families(text):
-        if family.name != "baton_event_loop_lag_seconds":
-            continue
-        for sample in family.samples:
-            if sample.name.endswith("_bucket"):
-                buckets[float(sample.labels["le"])] = sample.value
+        if family.name == "baton_event_loop_lag_seconds":
+            for sample in family.samples:
+                if sample.name.endswith("_bucket"):
+                    buckets[float(sample.labels["le"])] = sample.value
+    return buckets
+
+
+def loop_lag(url: str, before: dict[float, float]) -> dict[str, float]:
+    """The gateway's event-loop lag since ``before`` (a ``lag_buckets`` reading): samples,
+    the share of wake-ups later than 10 / 25 / 50 ms, and the bucket bound the 99th
+    percentile falls under."""
+    buckets = {bound: count - before.get(bound, 0.0) for bound, count in lag_buckets(url).items()}
     total = buckets.get(float("inf"), 0.0)
     if not total:
         return {"samples": 0}
