@@ -12,14 +12,14 @@ import functools
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import HTTPConnection
 from typing_extensions import TypedDict  # pydantic needs it on Python 3.11
 
 from agent_console.auth import Role, User
-from agent_console.templating import templates
+from agent_console.templating import page, refusal
 from baton.knowledge import ONNX_DIR
 from gateway.auth import same_origin, session_user
 from gateway.errors import ForeignOrigin, InvalidSession, WrongRole, error_body
@@ -431,16 +431,13 @@ def create_pages() -> APIRouter:
     @pages.get("/review")
     async def review_page(request: Request, services: ServicesDep) -> Response:
         user = await session_user(request, services)
-        if user is None:
-            return RedirectResponse("/console/login", status_code=303)
-        if user.role not in REVIEW_ROLES:
-            response = templates.TemplateResponse(
-                request, "review_not_for_role.html", {"user": user}, status_code=403
-            )
-        else:
-            response = templates.TemplateResponse(request, "review.html", {"user": user})
-        response.headers["cache-control"] = "no-store"
-        return response
+        refused = refusal(
+            request,
+            user,
+            REVIEW_ROLES,
+            "Reviewing failed messages and retraining the bot is for knowledge owners.",
+        )
+        return refused or page(request, "review.html", {"user": user})
 
     return pages
 

@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse
 
 from agent_console.auth import Role, User
-from agent_console.templating import templates
+from agent_console.templating import page, refusal
 from analytics.charts import Series, bar_chart, line_chart
 from analytics.live import LiveSnapshot, live_snapshot
 from analytics.metrics import DIMENSIONS, Definitions, Facts, Summary, breakdown, summarise
@@ -144,20 +144,20 @@ def _period(request: Request) -> Period:
 async def _supervisor(request: Request, services: Services) -> User | Response:
     """The signed-in supervisor, or the response for anyone else."""
     user = await session_user(request, services)
-    wants_page = request.url.path == "/console/supervisor"
+    if request.url.path == "/console/supervisor":
+        refused = refusal(
+            request,
+            user,
+            {Role.SUPERVISOR},
+            "The dashboard is for supervisors. Ask one to change your role if you need it.",
+        )
+        if refused is not None:
+            return refused
     if user is None:
-        if wants_page:
-            return RedirectResponse("/console/login", status_code=303)
         return _error(
             401, "invalid_session", "The session is missing, unknown or expired: sign in again."
         )
     if user.role is not Role.SUPERVISOR:
-        if wants_page:
-            response = templates.TemplateResponse(
-                request, "supervisor_forbidden.html", {"user": user}, status_code=403
-            )
-            response.headers["cache-control"] = "no-store"
-            return response
         return _error(403, "wrong_role", f"The {user.role.value} role cannot see the dashboard.")
     return user
 
@@ -216,11 +216,7 @@ def create_router() -> APIRouter:
                 "abandon": f"{services.settings.analytics.abandon_minutes:g}",
             },
         }
-        response = templates.TemplateResponse(
-            request, "supervisor.html", context, status_code=400 if error else 200
-        )
-        response.headers["cache-control"] = "no-store"
-        return response
+        return page(request, "supervisor.html", context, status_code=400 if error else 200)
 
     @router.get("/live")
     async def live(request: Request, services: ServicesDep) -> Response:

@@ -12,12 +12,12 @@ from typing import Annotated
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent_console.auth import DESK_ROLES, Role, User
-from agent_console.templating import HERE, templates
+from agent_console.templating import HERE, page, refusal
 from gateway.auth import SESSION_COOKIE, same_origin, session_user
 from gateway.services import ServicesDep
 
@@ -106,12 +106,8 @@ def create_router() -> APIRouter:
 
     def login_page(
         request: Request, error: str | None = None, status: int = 200, user_id: str = ""
-    ) -> HTMLResponse:
-        response = templates.TemplateResponse(
-            request, "login.html", {"error": error, "user_id": user_id}, status_code=status
-        )
-        response.headers["cache-control"] = "no-store"
-        return response
+    ) -> Response:
+        return page(request, "login.html", {"error": error, "user_id": user_id}, status)
 
     @router.get("/login")
     async def login_form(request: Request, user: SignedIn) -> Response:
@@ -169,18 +165,17 @@ def create_router() -> APIRouter:
 
     @router.get("")
     async def console(request: Request, user: SignedIn) -> Response:
-        if user is None:
-            return RedirectResponse("/console/login", status_code=303)
-        if user.role is Role.KNOWLEDGE_OWNER:  # their page is the review inbox
+        if user is not None and user.role is Role.KNOWLEDGE_OWNER:  # their page is the review
             return RedirectResponse("/console/review", status_code=303)
-        if user.role not in DESK_ROLES:
-            response = templates.TemplateResponse(
-                request, "not_for_role.html", {"user": user}, status_code=403
-            )
-        else:
-            response = templates.TemplateResponse(request, "console.html", {"user": user})
-        response.headers["cache-control"] = "no-store"
-        return response
+        refused = refusal(
+            request,
+            user,
+            DESK_ROLES,
+            "The agent console is for agents and supervisors: your role does not take "
+            "conversations.",
+            back=False,
+        )
+        return refused or page(request, "console.html", {"user": user})
 
     return router
 

@@ -46,7 +46,10 @@ async def test_a_knowledge_owner_gets_the_review_page_others_do_not(
     assert page.status_code == 200 and 'id="clusters"' in page.text
     assert "script-src 'self'" in page.headers["content-security-policy"]
     dana = await gateway.sign_in("dana")
-    assert (await gateway.http.get("/console/review", headers=dana)).status_code == 403
+    refused = await gateway.http.get("/console/review", headers=dana)
+    assert refused.status_code == 403 and "is for knowledge owners" in refused.text
+    assert refused.headers["cache-control"] == "no-store"
+    assert 'href="/console"' in refused.text  # back to the agent's own page
     refused = await gateway.http.get("/api/review/inbox", headers=dana)
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "wrong_role"
     anonymous = await gateway.http.get("/api/review/inbox")
