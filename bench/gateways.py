@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,17 +35,25 @@ class Backend:
 
 
 def wait_healthy(
-    url: str, process: subprocess.Popen[bytes], what: str, seconds: float = 60
+    url: str,
+    process: subprocess.Popen[bytes],
+    what: str,
+    seconds: float = 60,
+    ready: Callable[[httpx.Response], bool] = lambda response: response.status_code < 500,
 ) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"{what} exited with code {process.returncode}")
         with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(url, timeout=1).status_code < 500:
+            if ready(httpx.get(url, timeout=5)):
                 return
         time.sleep(0.2)
-    raise RuntimeError(f"{what} did not answer {url} within {seconds:.0f} s")
+    raise RuntimeError(f"{what} was not ready at {url} within {seconds:.0f} s")
+
+
+def assist_loaded(response: httpx.Response) -> bool:
+    return response.status_code == 200 and response.json().get("assist") != "loading"
 
 
 @contextlib.contextmanager
@@ -106,18 +114,9 @@ def start_gateway(
     process = subprocess.Popen([sys.executable, "-m", "gateway"], cwd=ROOT, env=env)
     started.append(process)
     url = f"http://127.0.0.1:{port}"
-    wait_healthy(f"{url}/health", process, f"gateway on port {port}")
-    if assist:  # the measurement starts once the model and index have loaded
-        wait_assist_ready(url)
+    # with assist on, the measurement starts once the model and index have loaded
+    wait_healthy(f"{url}/health", process, f"gateway on port {port}", 120, assist_loaded)
     return url
-
-
-def wait_assist_ready(url: str, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while httpx.get(f"{url}/health", timeout=5).json().get("assist") == "loading":
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"AI assist of {url} did not load within {seconds:.0f} s")
-        time.sleep(0.5)
 
 
 @contextlib.contextmanager
@@ -149,7 +148,7 @@ def lag_buckets(url: str) -> dict[float, float]:
     return buckets
 
 
-def loop_lag(url: str, before: dict[float, float]) -> dict[str, float]:
+def lag_since(url: str, before: dict[float, float]) -> dict[str, float]:
     """The gateway's event-loop lag since ``before`` (a ``lag_buckets`` reading): samples,
     the share of wake-ups later than 10 / 25 / 50 ms, and the bucket bound the 99th
     percentile falls under."""

@@ -55,13 +55,13 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from bench.gateways import (
     backend_storage,
     lag_buckets,
-    loop_lag,
+    lag_since,
     processes,
     start_fake_rasa,
     start_gateway,
 )
 from bench.report import cpu_busy, draw_chart, latency_summary, machine, print_table
-from gateway import heap
+from gateway import heap, loop_lag
 from handoff.agents import AgentDirectory
 from handoff.database import create_engine
 
@@ -113,15 +113,6 @@ class Run:
 
 
 # -- load --------------------------------------------------------------------------------
-
-
-async def watch_own_loop(run: Run, interval: float = 0.05) -> None:
-    """This process measures every latency: a late wake-up here inflates them all."""
-    loop = asyncio.get_running_loop()
-    while True:
-        started = loop.time()
-        await asyncio.sleep(interval)
-        run.client_lag.append(max(0.0, loop.time() - started - interval) * 1000)
 
 
 def ws_url(http_url: str, path: str) -> str:
@@ -218,7 +209,9 @@ async def drive(
             httpx.AsyncClient(base_url=customer_url, timeout=30)
         )
         desk = await stack.enter_async_context(httpx.AsyncClient(base_url=desk_url, timeout=30))
-        tasks: list[asyncio.Task[None]] = [asyncio.create_task(watch_own_loop(run))]
+        # this process measures every latency: a late wake-up here inflates them all
+        own_lag = loop_lag.watch(lambda lag: run.client_lag.append(lag * 1000))
+        tasks: list[asyncio.Task[None]] = [asyncio.create_task(own_lag)]
 
         for agent_id, token in await add_agents(database_url, args.agents, capacity):
             agent = Agent(agent_id, {"Authorization": f"Bearer {token}"})
@@ -352,7 +345,7 @@ async def bench_backend(name: str, assist: bool, args: argparse.Namespace) -> di
             started_at = time.perf_counter()
             run = await drive(args, gateways[0], gateways[-1], backend.database_url)
             elapsed = time.perf_counter() - started_at
-            lags = [loop_lag(url, since) for url, since in zip(gateways, before, strict=True)]
+            lags = [lag_since(url, since) for url, since in zip(gateways, before, strict=True)]
     for error in run.errors[:5]:
         print(f"  ! {error}")
     for n, lag in enumerate(lags, 1):

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-
-from prometheus_client import Histogram
+from collections.abc import Callable
 
 from analytics.instruments import EVENT_LOOP_LAG_SECONDS
 
@@ -19,14 +18,16 @@ INTERVAL = 0.05
 STALL = 0.1  # seconds late that are logged
 
 
-async def watch(histogram: Histogram = EVENT_LOOP_LAG_SECONDS, interval: float = INTERVAL) -> None:
-    """Sleep ``interval`` over and over, recording how late each wake-up is; runs until
-    cancelled."""
+async def watch(
+    record: Callable[[float], None] = EVENT_LOOP_LAG_SECONDS.observe, interval: float = INTERVAL
+) -> None:
+    """Sleep ``interval`` over and over, giving ``record`` how late (seconds) each wake-up
+    is; runs until cancelled."""
     loop = asyncio.get_running_loop()
     while True:
         started = loop.time()
         await asyncio.sleep(interval)
         lag = max(0.0, loop.time() - started - interval)
-        histogram.observe(lag)
+        record(lag)
         if lag >= STALL:
             log.warning("the event loop was held for %.0f ms", lag * 1000)

@@ -26,7 +26,7 @@ def observed(histogram: Histogram, registry: CollectorRegistry) -> tuple[float, 
 async def test_a_held_loop_shows_as_lag_and_is_logged(caplog: pytest.LogCaptureFixture) -> None:
     registry = CollectorRegistry()
     histogram = Histogram("test_lag_seconds", "test", buckets=(0.01, 0.1, 1.0), registry=registry)
-    watching = asyncio.create_task(loop_lag.watch(histogram, interval=0.01))
+    watching = asyncio.create_task(loop_lag.watch(histogram.observe, interval=0.01))
     try:
         await asyncio.sleep(0.1)  # a few punctual wake-ups
         punctual, late_before = observed(histogram, registry)
