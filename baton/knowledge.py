@@ -176,6 +176,8 @@ def try_question(question: str, k: int = 5, target: Path | None = None) -> int:
         return 2
     hits = index.search(question, k=k)
     threshold = index.threshold
+    if (searched := index.corrected(question)) != question.strip():
+        print(f"searched as: {searched}")
     if not hits:
         print("nothing found (the question has no words the index can use)")
         return 0

@@ -4,7 +4,7 @@ The layout under the index folder::
 
     cache.sqlite3          embeddings by model and text hash (survives rebuilds)
     builds/<stamp>/        one complete index: manifest.json, chunks.json, titles.npy,
-                           vectors.faiss, lexical/
+                           vectors.faiss, lexical/, words.json (the speller's word counts)
     current -> builds/<stamp>
 
 A build writes a new folder and then moves the ``current`` link in one step, so a process
@@ -32,6 +32,7 @@ from knowledge_index.cache import EmbeddingCache
 from knowledge_index.embedder import TextEmbedder
 from knowledge_index.errors import ArticleError, KnowledgeError
 from knowledge_index.lexical import LexicalIndex
+from knowledge_index.spelling import word_counts
 from knowledge_index.vectors import build_vector_index, kind_of
 
 MANIFEST_VERSION = 1
@@ -154,7 +155,8 @@ def write_index(
     report.cached = len(set(texts)) - computed
 
     vector_index = build_vector_index(np.ascontiguousarray(chunk_vectors))
-    lexical = LexicalIndex.build([f"{c.title}\n{c.heading}\n{c.text}" for c in chunks])
+    texts_of_chunks = [f"{c.title}\n{c.heading}\n{c.text}" for c in chunks]
+    lexical = LexicalIndex.build(texts_of_chunks)
 
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     build = index_dir / "builds" / stamp
@@ -162,6 +164,7 @@ def write_index(
     faiss.write_index(vector_index, str(build / "vectors.faiss"))
     np.save(build / "titles.npy", title_vectors)
     lexical.save(build / "lexical")
+    (build / "words.json").write_text(json.dumps(word_counts(texts_of_chunks), ensure_ascii=False))
     (build / "chunks.json").write_text(
         json.dumps([_chunk_record(chunk) for chunk in chunks], ensure_ascii=False)
     )

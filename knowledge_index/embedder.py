@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -32,6 +32,8 @@ class TextEmbedder(Protocol):
 
     identity: str  # the model and a fingerprint of its weights: recorded in the index manifest
     dimension: int
+    # Whole words in the model's vocabulary (the speller leaves them alone); may be empty.
+    words: frozenset[str]
 
     def embed(self, texts: Sequence[str], batch_size: int = 64) -> npt.NDArray[np.float32]: ...
 
@@ -45,6 +47,11 @@ def fingerprint(path: Path) -> str:
     for weights in sorted(path.glob("*.safetensors")):
         digest.update(f"{weights.name}:{weights.stat().st_size}".encode())
     return f"{MODEL_NAME}@{digest.hexdigest()[:12]}"
+
+
+def vocabulary_words(vocabulary: Iterable[str]) -> frozenset[str]:
+    """The whole words of a word-piece vocabulary (no "##" pieces, no marks or digits)."""
+    return frozenset(piece for piece in vocabulary if piece.isalpha())
 
 
 class Embedder:
@@ -63,6 +70,7 @@ class Embedder:
         )
         self.dimension = int(dimension() or 0)
         self.identity = fingerprint(path)
+        self.words = vocabulary_words(self._model.tokenizer.get_vocab())
 
     def embed(self, texts: Sequence[str], batch_size: int = 64) -> npt.NDArray[np.float32]:
         vectors = self._model.encode(

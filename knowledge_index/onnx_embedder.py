@@ -15,7 +15,13 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from knowledge_index.embedder import TextEmbedder, fingerprint, load_embedder, model_path
+from knowledge_index.embedder import (
+    TextEmbedder,
+    fingerprint,
+    load_embedder,
+    model_path,
+    vocabulary_words,
+)
 from knowledge_index.onnx_export import ONNX_FILE, exported_fingerprint
 
 log = logging.getLogger(__name__)
@@ -40,6 +46,7 @@ class OnnxEmbedder:
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self._tokenizer.enable_padding()
         self.identity = identity
+        self.words = vocabulary_words(self._tokenizer.get_vocab())
         self.dimension = int(self._session.get_outputs()[0].shape[-1])
 
     def embed(self, texts: Sequence[str], batch_size: int = 64) -> npt.NDArray[np.float32]:

@@ -5,6 +5,7 @@ The weights are measured (``python -m bench.retrieval``, README): on StackFAQ th
 title carries most of the signal (dense over titles alone: P@1 0.945), the best chunk of the
 body adds to it, BM25 adds a little more where a rare exact word matters, and the whole
 article's vector (the mean of its chunk vectors) adds what no single chunk says alone.
+A question's misspelt words are corrected first (``spelling.py``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from knowledge_index.articles import Chunk
 from knowledge_index.embedder import TextEmbedder
 from knowledge_index.errors import IndexMismatch, IndexMissing, KnowledgeError
 from knowledge_index.lexical import LexicalIndex
+from knowledge_index.spelling import Speller, word_counts
 from knowledge_index.vectors import prepare_for_search, search_vectors
 
 log = logging.getLogger(__name__)
@@ -94,6 +96,7 @@ class KnowledgeIndex:
         lexical: LexicalIndex,
         embedder: TextEmbedder,
         manifest: dict[str, Any],
+        words: dict[str, int] | None = None,
     ) -> None:
         self.chunks = list(chunks)
         self._vectors = vectors
@@ -111,6 +114,9 @@ class KnowledgeIndex:
         self._lexical = lexical
         self._embedder = embedder
         self.manifest = manifest
+        if words is None:  # a build from before the speller: count the chunks' words
+            words = word_counts(f"{c.title}\n{c.heading}\n{c.text}" for c in self.chunks)
+        self._speller = Speller(words, also_known=embedder.words)
 
     @property
     def threshold(self) -> float | None:
@@ -151,6 +157,7 @@ class KnowledgeIndex:
                 calibration.get("scoring", "unrecorded"),
                 SCORING,
             )
+        words_file = build / "words.json"
         return cls(
             chunks,
             vectors,
@@ -159,12 +166,17 @@ class KnowledgeIndex:
             LexicalIndex.load(build / "lexical"),
             embedder,
             manifest,
+            json.loads(words_file.read_text()) if words_file.exists() else None,
         )
+
+    def corrected(self, query: str) -> str:
+        """``query`` as it is searched: trimmed, and its misspelt words corrected."""
+        return self._speller.correct(query.strip()[:MAX_QUERY_CHARS])
 
     def search(self, query: str, k: int = 5, weights: Weights = SHIPPED) -> list[Hit]:
         """The ``k`` best chunks for ``query``, best first. A query with no letters or digits
         finds nothing (an empty list), whatever else it holds."""
-        query = query.strip()[:MAX_QUERY_CHARS]
+        query = self.corrected(query)
         if not WORD.search(query) or not self.chunks:
             return []
         vector = self._embedder.embed([query])[0] if weights.dense else None
@@ -177,8 +189,8 @@ class KnowledgeIndex:
         k: int = 5,
         weights: Weights = SHIPPED,
     ) -> list[Hit]:
-        """``search`` with the query already embedded (benchmarks embed queries in batches);
-        ``vector`` may be None for lexical-only weights."""
+        """``search`` with the query already corrected and embedded (benchmarks embed queries
+        in batches); ``vector`` may be None for lexical-only weights."""
         if vector is None:
             vector = np.zeros(self._titles.shape[1], dtype=np.float32)
             weights = Weights(title=0.0, chunk=0.0, article=0.0, lexical=weights.lexical or 1.0)

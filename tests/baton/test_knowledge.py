@@ -80,7 +80,11 @@ def test_ask_shows_the_passages_and_whether_the_bot_would_answer(
     assert try_question("how do I send something back?", k=2, target=target) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0].split()[2].startswith("returns#")
-    assert "the bot would answer" in out
+    assert "the bot would answer" in out and "searched as" not in out
+    assert try_question("how do I send somthing back?", k=2, target=target) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "searched as: how do I send something back?"
+    assert out.splitlines()[1].split()[2].startswith("returns#")
     assert try_question("who won the football match yesterday?", target=target) == 0
     assert "would ask for other words" in capsys.readouterr().out
     assert try_question("😀", target=target) == 0

@@ -35,6 +35,7 @@ class CountingEmbedder:
         self.inner = inner
         self.identity = inner.identity
         self.dimension = inner.dimension
+        self.words = inner.words
         self.embedded: list[str] = []
 
     def embed(self, texts: Sequence[str], batch_size: int = 64) -> npt.NDArray[np.float32]:
@@ -99,6 +100,22 @@ def test_search_finds_the_right_passage(
     assert hits[0].chunk.anchor == anchor
     assert hits == sorted(hits, key=lambda h: -h.score)
     assert len({h.chunk.id for h in hits}) == len(hits)
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("can I retrun earbuds I alredy opened", "can I return earbuds I already opened"),
+        ("do vouchers exipre", "do vouchers expire"),
+        ("start a vimeo clip at a givven time", "start a vimeo clip at a given time"),
+    ],
+)
+def test_a_misspelt_question_is_searched_as_meant(
+    built: tuple[Path, KnowledgeIndex], typed: str, meant: str
+) -> None:
+    _, index = built
+    assert index.corrected(typed) == meant
+    assert index.search(typed, k=3) == index.search(meant, k=3)
 
 
 @pytest.mark.parametrize("query", ["", "   ", "?!?...", "😀🎉👍", "-- // ***"])

@@ -46,6 +46,7 @@ VECTORS = {
 class TableEmbedder:
     identity = "table@1"
     dimension = 4
+    words: frozenset[str] = frozenset()
 
     def __init__(self) -> None:
         self.calls = 0
