@@ -31,14 +31,20 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import numpy.typing as npt
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent_console.memory import ReplyMemory, reply_pairs
 from agent_console.responses import BotResponses, fill
 from baton.knowledge import ONNX_DIR
 from handoff.records import Message
-from knowledge_index import Chunk, KnowledgeIndex, LiveIndex, TextEmbedder, best_per_article
+from knowledge_index import (
+    Chunk,
+    Encoded,
+    KnowledgeIndex,
+    LiveIndex,
+    TextEmbedder,
+    best_per_article,
+)
 from knowledge_index.embedder import fingerprint, model_path
 from knowledge_index.onnx_embedder import load_fast_embedder
 from knowledge_index.search import MAX_QUERY_CHARS
@@ -216,16 +222,20 @@ class Assistant:
         if not any(ch.isalnum() for ch in query):
             return []
         memory = await self._memory()
-        vector = await self._batcher.embed(query)
         index = await self._index()
-        return await asyncio.get_running_loop().run_in_executor(
-            self._executor, self._search, query, vector, index, memory, dict(identity or {})
+        loop = asyncio.get_running_loop()
+        if index is not None:  # as the bot's own search reads it (off the loop: a long
+            # message with many misspellings takes milliseconds)
+            query = await loop.run_in_executor(self._executor, index.corrected, query)
+        encoded = await self._batcher.encode(query)
+        return await loop.run_in_executor(
+            self._executor, self._search, query, encoded, index, memory, dict(identity or {})
         )
 
     def _search(
         self,
         query: str,
-        vector: npt.NDArray[np.float32],
+        encoded: Encoded,
         index: KnowledgeIndex | None,
         memory: ReplyMemory,
         identity: Mapping[str, object],
@@ -235,9 +245,10 @@ class Assistant:
         if index is not None and index.threshold is not None:
             bar = index.threshold + KNOWLEDGE_MARGIN
             sure = index.threshold + KNOWLEDGE_SURE_MARGIN
-            for hit in best_per_article(index.search_vector(query, vector, k=8))[:MAX_SUGGESTIONS]:
-                if hit.score < bar:
-                    break
+            hits = best_per_article(index.search_encoded(query, encoded, k=8))
+            for hit in hits[:MAX_SUGGESTIONS]:
+                if hit.score < bar:  # ranked by relevance: a later one may still be sure
+                    continue
                 chunk = hit.chunk
                 found.append(
                     Suggestion(
@@ -247,7 +258,7 @@ class Assistant:
                         {"article_id": chunk.article_id, "title": chunk.title, "url": chunk.link},
                     )
                 )
-        for recalled in memory.search(vector, k=MAX_SUGGESTIONS):
+        for recalled in memory.search(encoded.vector, k=MAX_SUGGESTIONS):
             if recalled.score < MEMORY_MIN_SIMILARITY:
                 break
             reply = recalled.pair.reply_text
@@ -322,13 +333,13 @@ class EmbeddingBatcher:
     ) -> None:
         self._embedder = embedder  # starts loading the model on the first call
         self._executor = executor
-        self._waiting: list[tuple[str, asyncio.Future[npt.NDArray[np.float32]]]] = []
+        self._waiting: list[tuple[str, asyncio.Future[Encoded]]] = []
         self._draining = False
         self._task: asyncio.Task[None] | None = None
 
-    async def embed(self, text: str) -> npt.NDArray[np.float32]:
+    async def encode(self, text: str) -> Encoded:
         loop = asyncio.get_running_loop()
-        result: asyncio.Future[npt.NDArray[np.float32]] = loop.create_future()
+        result: asyncio.Future[Encoded] = loop.create_future()
         self._waiting.append((text, result))
         if not self._draining:
             self._draining = True
@@ -343,16 +354,16 @@ class EmbeddingBatcher:
                 del self._waiting[: self.MAX_BATCH]
                 try:
                     embedder = await asyncio.wrap_future(self._embedder())
-                    vectors = await loop.run_in_executor(
-                        self._executor, embedder.embed, [text for text, _ in batch]
+                    encoded = await loop.run_in_executor(
+                        self._executor, embedder.encode, [text for text, _ in batch]
                     )
                 except Exception as exc:  # the model did not load, or failed on a text
                     for _, result in batch:
                         if not result.done():
                             result.set_exception(exc)
                     continue
-                for (_, result), vector in zip(batch, vectors, strict=True):
+                for (_, result), item in zip(batch, encoded, strict=True):
                     if not result.done():
-                        result.set_result(vector)
+                        result.set_result(item)
         finally:
             self._draining = False

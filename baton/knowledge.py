@@ -94,7 +94,7 @@ def up_to_date(articles: Path, target: Path, data: CalibrationData) -> bool:
     """True when the current build has these articles, this model, and a threshold calibrated
     on this data for this scoring (checked without loading the model)."""
     from knowledge_index.articles import load_articles
-    from knowledge_index.build import current_manifest
+    from knowledge_index.build import MANIFEST_VERSION, current_manifest
     from knowledge_index.embedder import fingerprint, model_path
     from knowledge_index.search import SCORING
 
@@ -105,6 +105,7 @@ def up_to_date(articles: Path, target: Path, data: CalibrationData) -> bool:
     calibration = manifest.get("calibration") or {}
     return (
         not failed
+        and manifest.get("version") == MANIFEST_VERSION
         and manifest.get("model") == fingerprint(model_path())
         and manifest.get("articles") == {a.id: a.digest for a in found}
         and calibration.get("source_digest") == data.digest
@@ -185,8 +186,10 @@ def try_question(question: str, k: int = 5, target: Path | None = None) -> int:
         opening = " ".join(hit.chunk.text.split())[:90]
         print(
             f"{rank}. {hit.score:.3f}  {hit.chunk.article_id}#{hit.chunk.anchor or '-'}  "
-            f"(title {hit.title_similarity:.2f}, passage {hit.chunk_similarity:.2f}, "
-            f"article {hit.article_similarity:.2f}, bm25 {hit.lexical:.1f})\n   {opening}"
+            f"(relevance {hit.relevance:.3f}; title {hit.title_similarity:.2f}, "
+            f"passage {hit.chunk_similarity:.2f}, "
+            f"article {hit.article_similarity:.2f}, title pieces {hit.title_pieces:.2f}, "
+            f"bm25 {hit.lexical:.1f})\n   {opening}"
         )
     verdict = (
         "no threshold calibrated: the bot would not answer"

@@ -9,9 +9,10 @@ Nothing is trained on the queries. Every configuration searches a question as th
 does, misspellings corrected; the shipped one runs once more on the questions as typed.
 Reports P@1, R@5 and MRR@10 at article level, single-query
 latency p50/p99 (embedding included), index build time and memory; prints a table and writes
-bench/results/retrieval.json and retrieval.png. It also checks how the shipped article weight
-was chosen: 2-fold cross-validation over a small grid (choose on one half of the queries,
-score the other half, both ways). The scale mode is ``python -m bench.vectors``.
+bench/results/retrieval.json and retrieval.png. It also checks how the shipped weights of the
+article and title word-piece signals were chosen: 2-fold cross-validation over a small grid
+(choose on one half of the queries, score the other half, both ways). The scale mode is
+``python -m bench.vectors``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from knowledge_index import (
     LEXICAL_ONLY,
     SHIPPED,
     Article,
+    Encoded,
     KnowledgeIndex,
     Weights,
     best_per_article,
@@ -44,6 +46,7 @@ from knowledge_index import (
     write_index,
 )
 from knowledge_index.lexical import LexicalIndex
+from knowledge_index.title_tokens import TITLE_TOKENS
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -55,8 +58,12 @@ MODES: dict[str, Weights] = {
     "shipped": SHIPPED,
     AS_TYPED: SHIPPED,  # what the spelling correction adds, measured in the same run
 }
-# The article weights the cross-validation chooses from, the other weights as shipped.
-ARTICLE_GRID = (0.0, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0)
+# The weights the cross-validation chooses from, one signal at a time, the others as shipped.
+GRIDS: dict[str, tuple[float, ...]] = {
+    "article": (0.0, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0),
+    "title_pieces": (0.0, 0.25, 0.5, 0.75, 1.0, 1.5),
+}
+SPLITS = 5  # random halvings of the queries for the cross-validation
 
 
 def load_dataset(path: Path) -> tuple[list[Article], list[tuple[str, str]]]:
@@ -113,36 +120,48 @@ def ranking_metrics(ranked: Sequence[Sequence[str]], expected: Sequence[str]) ->
 
 
 def cross_validate(
-    index: KnowledgeIndex, queries: Sequence[tuple[str, str]], vectors: np.ndarray
+    index: KnowledgeIndex,
+    queries: Sequence[tuple[str, str]],
+    encoded: Sequence[Encoded],
+    signal: str,
 ) -> dict[str, Any]:
-    """P@1 of the article weight chosen on one half of the queries, scored on the other half
-    (both ways, a seeded split); ties go to the smaller weight. Also the best weight on all
-    queries, which is the optimistic figure the held-out one corrects."""
-    correct = np.zeros((len(ARTICLE_GRID), len(queries)), dtype=bool)
-    for row, article in enumerate(ARTICLE_GRID):
-        weights = replace(SHIPPED, article=article)
-        for column, ((text, gold), vector) in enumerate(zip(queries, vectors, strict=True)):
-            hits = index.search_vector(text, vector, k=10, weights=weights)
+    """P@1 of the ``signal``'s weight chosen on one half of the queries, scored on the other
+    half (both ways; seeded splits, the first one reported in detail); ties go to the smaller
+    weight. Also the best weight on all queries, the optimistic figure the held-out one
+    corrects."""
+    grid = GRIDS[signal]
+    correct = np.zeros((len(grid), len(queries)), dtype=bool)
+    for row, weight in enumerate(grid):
+        weights = replace(SHIPPED, **{signal: weight})
+        for column, ((text, gold), item) in enumerate(zip(queries, encoded, strict=True)):
+            hits = index.search_encoded(text, item, k=10, weights=weights)
             correct[row, column] = bool(hits) and hits[0].article_id == gold
-    order = np.random.default_rng(0).permutation(len(queries))
-    halves = (order[: len(order) // 2], order[len(order) // 2 :])
     folds = []
-    for chosen_on, scored_on in (halves, halves[::-1]):
-        row = int(np.argmax(correct[:, chosen_on].mean(axis=1)))
-        folds.append({
-            "article_weight": ARTICLE_GRID[row],
-            "p_at_1_chosen_on": round(float(correct[row, chosen_on].mean()), 4),
-            "p_at_1_held_out": round(float(correct[row, scored_on].mean()), 4),
-            "held_out_correct": int(correct[row, scored_on].sum()),
-        })  # fmt: skip
+    held_out_by_seed = []
+    for seed in range(SPLITS):
+        order = np.random.default_rng(seed).permutation(len(queries))
+        halves = (order[: len(order) // 2], order[len(order) // 2 :])
+        held_out = 0
+        for chosen_on, scored_on in (halves, halves[::-1]):
+            row = int(np.argmax(correct[:, chosen_on].mean(axis=1)))
+            held_out += int(correct[row, scored_on].sum())
+            if seed == 0:
+                folds.append({
+                    "weight": grid[row],
+                    "p_at_1_chosen_on": round(float(correct[row, chosen_on].mean()), 4),
+                    "p_at_1_held_out": round(float(correct[row, scored_on].mean()), 4),
+                })  # fmt: skip
+        held_out_by_seed.append(round(held_out / len(queries), 4))
     full = correct.mean(axis=1)
-    held_out = sum(fold["held_out_correct"] for fold in folds) / len(queries)
     return {
-        "grid": list(ARTICLE_GRID),
+        "signal": signal,
+        "shipped": getattr(SHIPPED, signal),
+        "grid": list(grid),
         "p_at_1_by_weight": [round(float(value), 4) for value in full],
-        "best_on_all": ARTICLE_GRID[int(np.argmax(full))],
+        "best_on_all": grid[int(np.argmax(full))],
         "folds": folds,
-        "p_at_1_cross_validated": round(held_out, 4),
+        "p_at_1_cross_validated": held_out_by_seed[0],
+        "p_at_1_cross_validated_by_split": held_out_by_seed,
     }
 
 
@@ -164,7 +183,8 @@ def run(data: Path, limit: int | None) -> dict[str, Any]:
         build_mb = {
             "bm25": folder_mb(report.path / "lexical"),
             "dense": folder_mb(report.path / "vectors.faiss")
-            + folder_mb(report.path / "titles.npy"),
+            + folder_mb(report.path / "titles.npy")
+            + folder_mb(report.path / TITLE_TOKENS),
         }
         build_mb["shipped"] = round(build_mb["bm25"] + build_mb["dense"], 2)
         started = time.perf_counter()
@@ -181,8 +201,7 @@ def run(data: Path, limit: int | None) -> dict[str, Any]:
                 started = time.perf_counter()
                 if mode == AS_TYPED:  # the shipped search without the spelling correction
                     typed = text.strip()
-                    vector = embedder.embed([typed])[0]
-                    hits = index.search_vector(typed, vector, k=50, weights=weights)
+                    hits = index.search_encoded(typed, embedder.encode([typed])[0], 50, weights)
                 else:
                     hits = index.search(text, k=50, weights=weights)
                 latencies.append((time.perf_counter() - started) * 1000)
@@ -201,8 +220,8 @@ def run(data: Path, limit: int | None) -> dict[str, Any]:
             })  # fmt: skip
             print(f"    {mode}: P@1 {scores['p_at_1']:.4f}")
         searched = [(index.corrected(text), gold) for text, gold in queries]
-        vectors = embedder.embed([text for text, _ in searched])
-        tuning = cross_validate(index, searched, vectors)
+        encoded = embedder.encode([text for text, _ in searched])
+        tuning = [cross_validate(index, searched, encoded, signal) for signal in GRIDS]
         peak_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024
     return {
         "benchmark": "retrieval",
@@ -215,7 +234,7 @@ def run(data: Path, limit: int | None) -> dict[str, Any]:
         "index_kind": report.kind,
         "peak_rss_growth_mb": round(peak_mb, 1),
         "results": results,
-        "article_weight_cross_validation": tuning,
+        "weight_cross_validation": tuning,
     }
 
 
@@ -240,16 +259,19 @@ def print_results(result: dict[str, Any]) -> None:
         f"shipped, BM25 alone for bm25; peak RSS growth {result['peak_rss_growth_mb']} MB; "
         f"{result['machine']['cores']} cores, {result['machine']['cpu']}"
     )
-    tuning = result["article_weight_cross_validation"]
-    by_weight = ", ".join(
-        f"{w} → {p:.4f}" for w, p in zip(tuning["grid"], tuning["p_at_1_by_weight"], strict=True)
-    )
-    chosen = " and ".join(str(f["article_weight"]) for f in tuning["folds"])
-    print(
-        f"article weight (others as shipped), P@1 on all queries: {by_weight}; "
-        f"2-fold cross-validation chooses {chosen}, held-out P@1 "
-        f"{tuning['p_at_1_cross_validated']:.4f}"
-    )
+    for tuning in result["weight_cross_validation"]:
+        by_weight = ", ".join(
+            f"{w} → {p:.4f}"
+            for w, p in zip(tuning["grid"], tuning["p_at_1_by_weight"], strict=True)
+        )
+        chosen = " and ".join(str(f["weight"]) for f in tuning["folds"])
+        splits = tuning["p_at_1_cross_validated_by_split"]
+        print(
+            f"{tuning['signal']} weight (shipped {tuning['shipped']}, others as shipped), P@1 on "
+            f"all queries: {by_weight}; 2-fold cross-validation chooses {chosen}, held-out "
+            f"P@1 {tuning['p_at_1_cross_validated']:.4f} ({len(splits)} splits: "
+            f"{min(splits):.4f} to {max(splits):.4f}, mean {sum(splits) / len(splits):.4f})"
+        )
 
 
 def draw(result: dict[str, Any], path: Path) -> None:

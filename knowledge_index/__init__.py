@@ -3,7 +3,7 @@
 from knowledge_index.articles import Article, Chunk, chunk_article, load_articles, parse_article
 from knowledge_index.build import BuildReport, build_index, set_calibration, write_index
 from knowledge_index.calibration import calibrate, choose_threshold
-from knowledge_index.embedder import Embedder, TextEmbedder, load_embedder, model_path
+from knowledge_index.embedder import Embedder, Encoded, TextEmbedder, load_embedder, model_path
 from knowledge_index.errors import ArticleError, IndexMismatch, IndexMissing, KnowledgeError
 from knowledge_index.live import LiveIndex, current_build
 from knowledge_index.search import (
@@ -25,6 +25,7 @@ __all__ = [
     "BuildReport",
     "Chunk",
     "Embedder",
+    "Encoded",
     "Hit",
     "IndexMismatch",
     "IndexMissing",

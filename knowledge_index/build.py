@@ -4,7 +4,9 @@ The layout under the index folder::
 
     cache.sqlite3          embeddings by model and text hash (survives rebuilds)
     builds/<stamp>/        one complete index: manifest.json, chunks.json, titles.npy,
-                           vectors.faiss, lexical/, words.json (the speller's word counts)
+                           vectors.faiss, lexical/, words.json (the speller's word counts),
+                           title_tokens.npz (the titles' word-piece vectors, float16, and
+                           in how many articles each word piece occurs)
     current -> builds/<stamp>
 
 A build writes a new folder and then moves the ``current`` link in one step, so a process
@@ -29,13 +31,14 @@ import numpy.typing as npt
 
 from knowledge_index.articles import Article, Chunk, chunk_article, load_articles
 from knowledge_index.cache import EmbeddingCache
-from knowledge_index.embedder import TextEmbedder
+from knowledge_index.embedder import Encoded, TextEmbedder
 from knowledge_index.errors import ArticleError, KnowledgeError
 from knowledge_index.lexical import LexicalIndex
 from knowledge_index.spelling import word_counts
+from knowledge_index.title_tokens import TITLE_TOKENS, TitleTokens
 from knowledge_index.vectors import build_vector_index, kind_of
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2  # 2: title_tokens.npz and words.json
 KEEP_BUILDS = 2  # the current build and the one before it
 
 
@@ -89,6 +92,26 @@ def embed_cached(
         else np.zeros((0, embedder.dimension), dtype=np.float32)
     )
     return matrix.astype(np.float32, copy=False), len(missing)
+
+
+def encode_cached(
+    texts: Sequence[str],
+    embedder: TextEmbedder,
+    cache: EmbeddingCache | None,
+    *,
+    batch_size: int = 64,
+) -> tuple[list[Encoded], int]:
+    """``Encoded`` of ``texts`` in order (sentence and word-piece vectors, both cached), and
+    how many had to go through the model."""
+    found = cache.get_encoded(texts) if cache else {}
+    missing = list(dict.fromkeys(text for text in texts if text not in found))
+    for start in range(0, len(missing), batch_size):
+        batch = missing[start : start + batch_size]
+        encoded = embedder.encode(batch, batch_size=batch_size)
+        if cache:
+            cache.put_encoded(batch, encoded)
+        found.update(zip(batch, encoded, strict=True))
+    return [found[text] for text in texts], len(missing)
 
 
 def current_manifest(index_dir: Path) -> dict[str, Any] | None:
@@ -146,13 +169,19 @@ def write_index(
     index_dir.mkdir(parents=True, exist_ok=True)
     cache = EmbeddingCache(index_dir / "cache.sqlite3", embedder.identity, embedder.dimension)
     try:
-        texts = [chunk.embedding_text for chunk in chunks] + [a.title for a in articles]
-        vectors, computed = embed_cached(texts, embedder, cache, progress=progress)
+        titles = [a.title for a in articles]
+        title_encoded, titles_computed = encode_cached(titles, embedder, cache)
+        texts = [chunk.embedding_text for chunk in chunks]
+        chunk_vectors, computed = embed_cached(texts, embedder, cache, progress=progress)
     finally:
         cache.close()
-    chunk_vectors, title_vectors = vectors[: len(chunks)], vectors[len(chunks) :]
-    report.embedded = computed
-    report.cached = len(set(texts)) - computed
+    title_vectors = (
+        np.stack([item.vector for item in title_encoded])
+        if title_encoded
+        else np.zeros((0, embedder.dimension), dtype=np.float32)
+    )
+    report.embedded = computed + titles_computed
+    report.cached = len(set(texts)) + len(set(titles)) - report.embedded
 
     vector_index = build_vector_index(np.ascontiguousarray(chunk_vectors))
     texts_of_chunks = [f"{c.title}\n{c.heading}\n{c.text}" for c in chunks]
@@ -163,6 +192,7 @@ def write_index(
     build.mkdir(parents=True)
     faiss.write_index(vector_index, str(build / "vectors.faiss"))
     np.save(build / "titles.npy", title_vectors)
+    TitleTokens.build(title_encoded, articles, chunks, embedder).save(build / TITLE_TOKENS)
     lexical.save(build / "lexical")
     (build / "words.json").write_text(json.dumps(word_counts(texts_of_chunks), ensure_ascii=False))
     (build / "chunks.json").write_text(

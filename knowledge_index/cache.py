@@ -1,5 +1,5 @@
 """Embeddings already computed, keyed by the model and a hash of the text: a rebuild embeds
-only what changed."""
+only what changed. Sentence vectors, and for titles also their word pieces' vectors."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+
+from knowledge_index.embedder import Encoded
 
 
 def text_key(model: str, text: str) -> str:
@@ -23,6 +25,9 @@ class EmbeddingCache:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path)
         self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB)")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS tokens (key TEXT PRIMARY KEY, pieces BLOB, vectors BLOB)"
+        )
         self.model = model
         self.dimension = dimension
 
@@ -50,6 +55,41 @@ class EmbeddingCache:
         ]
         with self._db:
             self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
+
+    def get_encoded(self, texts: Sequence[str]) -> dict[str, Encoded]:
+        """The cached encodings (sentence vector, pieces and their vectors) by text."""
+        vectors = self.get(texts)
+        keys = {text_key(self.model, text): text for text in texts if text in vectors}
+        found: dict[str, Encoded] = {}
+        items = list(keys)
+        for start in range(0, len(items), 500):
+            batch = items[start : start + 500]
+            marks = ",".join("?" * len(batch))
+            rows = self._db.execute(
+                f"SELECT key, pieces, vectors FROM tokens WHERE key IN ({marks})", batch
+            )
+            for key, pieces_blob, tokens_blob in rows:
+                pieces = np.frombuffer(pieces_blob, dtype=np.int32)
+                tokens = np.frombuffer(tokens_blob, dtype=np.float32)
+                if tokens.size == pieces.size * self.dimension:
+                    text = keys[key]
+                    found[text] = Encoded(
+                        vectors[text], pieces, tokens.reshape(pieces.size, self.dimension)
+                    )
+        return found
+
+    def put_encoded(self, texts: Sequence[str], encoded: Sequence[Encoded]) -> None:
+        self.put(texts, np.stack([item.vector for item in encoded]))
+        rows = [
+            (
+                text_key(self.model, text),
+                np.asarray(item.pieces, dtype=np.int32).tobytes(),
+                np.asarray(item.tokens, dtype=np.float32).tobytes(),
+            )
+            for text, item in zip(texts, encoded, strict=True)
+        ]
+        with self._db:
+            self._db.executemany("INSERT OR REPLACE INTO tokens VALUES (?, ?, ?)", rows)
 
     def close(self) -> None:
         self._db.close()

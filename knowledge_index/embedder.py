@@ -1,12 +1,15 @@
-"""Sentence embeddings from all-MiniLM-L6-v2, loaded from its package and never downloaded."""
+"""Sentence embeddings from all-MiniLM-L6-v2, loaded from its package and never downloaded;
+also the vectors of each word piece before pooling (``encode``), which the search compares
+with the article titles' word pieces."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +28,16 @@ def model_path() -> Path:
 
 
 MODEL_NAME = "all-MiniLM-L6-v2"
+MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length, as sentence-transformers truncates
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """One text through the model: its sentence vector and its word pieces' own vectors."""
+
+    vector: npt.NDArray[np.float32]  # normalised, as ``embed`` returns it
+    pieces: npt.NDArray[np.int32]  # the word-piece ids, without [CLS] and [SEP]
+    tokens: npt.NDArray[np.float32]  # one normalised vector per piece, in order
 
 
 class TextEmbedder(Protocol):
@@ -36,6 +49,12 @@ class TextEmbedder(Protocol):
     words: frozenset[str]
 
     def embed(self, texts: Sequence[str], batch_size: int = 64) -> npt.NDArray[np.float32]: ...
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> list[Encoded]: ...
+
+    def pieces(self, texts: Sequence[str]) -> list[npt.NDArray[np.int32]]:
+        """The word-piece ids of each text (truncated as the model reads it), no model run."""
+        ...
 
 
 def fingerprint(path: Path) -> str:
@@ -52,6 +71,24 @@ def fingerprint(path: Path) -> str:
 def vocabulary_words(vocabulary: Iterable[str]) -> frozenset[str]:
     """The whole words of a word-piece vocabulary (no "##" pieces, no marks or digits)."""
     return frozenset(piece for piece in vocabulary if piece.isalpha())
+
+
+def encoded(
+    vector: npt.NDArray[np.float32],
+    ids: npt.NDArray[np.integer],
+    tokens: npt.NDArray[np.float32],
+    special: frozenset[int],
+) -> Encoded:
+    """``Encoded`` from one text's padded model output: padding and special tokens dropped,
+    each token vector normalised."""
+    keep = np.isin(ids, list(special), invert=True)
+    kept = np.asarray(tokens[keep], dtype=np.float32)
+    norms = np.linalg.norm(kept, axis=1, keepdims=True)
+    return Encoded(
+        vector=np.asarray(vector / max(float(np.linalg.norm(vector)), 1e-12), dtype=np.float32),
+        pieces=np.asarray(ids[keep], dtype=np.int32),
+        tokens=kept / np.maximum(norms, 1e-12),
+    )
 
 
 class Embedder:
@@ -81,6 +118,36 @@ class Embedder:
             show_progress_bar=False,  # long jobs draw their own; a server logs no bars
         )
         return np.asarray(vectors, dtype=np.float32)
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> list[Encoded]:
+        tokenizer = self._model.tokenizer
+        special = frozenset(
+            tokenizer.convert_tokens_to_ids(
+                [tokenizer.cls_token, tokenizer.sep_token, tokenizer.pad_token]
+            )
+        )
+        outputs = self._model.encode(
+            list(texts), batch_size=batch_size, output_value=None, show_progress_bar=False
+        )
+        result = []
+        for output in cast(list[dict[str, Any]], outputs):
+            mask = output["attention_mask"].numpy().astype(bool)
+            result.append(
+                encoded(
+                    output["sentence_embedding"].numpy(),
+                    output["input_ids"].numpy()[mask],
+                    output["token_embeddings"].numpy()[mask],
+                    special,
+                )
+            )
+        return result
+
+    def pieces(self, texts: Sequence[str]) -> list[npt.NDArray[np.int32]]:
+        tokenizer = self._model.tokenizer
+        ids = tokenizer(
+            list(texts), add_special_tokens=False, truncation=True, max_length=MAX_TOKENS - 2
+        )["input_ids"]
+        return [np.asarray(row, dtype=np.int32) for row in ids]
 
 
 def load_embedder(threads: int | None = None) -> Embedder:

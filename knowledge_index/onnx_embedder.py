@@ -16,7 +16,10 @@ import numpy as np
 import numpy.typing as npt
 
 from knowledge_index.embedder import (
+    MAX_TOKENS,
+    Encoded,
     TextEmbedder,
+    encoded,
     fingerprint,
     load_embedder,
     model_path,
@@ -25,8 +28,8 @@ from knowledge_index.embedder import (
 from knowledge_index.onnx_export import ONNX_FILE, exported_fingerprint
 
 log = logging.getLogger(__name__)
-
-MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length, as sentence-transformers truncates
+Floats = npt.NDArray[np.float32]
+Ints = npt.NDArray[np.int64]
 
 
 class OnnxEmbedder:
@@ -45,20 +48,44 @@ class OnnxEmbedder:
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self._tokenizer.enable_padding()
+        # the same tokenizer without padding or special tokens, for ``pieces``
+        self._plain = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._plain.enable_truncation(MAX_TOKENS - 2)
+        self._plain.no_padding()
+        self._special = frozenset(
+            int(self._tokenizer.token_to_id(token) or 0) for token in ("[CLS]", "[SEP]", "[PAD]")
+        )
         self.identity = identity
         self.words = vocabulary_words(self._tokenizer.get_vocab())
         self.dimension = int(self._session.get_outputs()[0].shape[-1])
 
     def embed(self, texts: Sequence[str], batch_size: int = 64) -> npt.NDArray[np.float32]:
         parts = [
-            self._embed(list(texts[i : i + batch_size])) for i in range(0, len(texts), batch_size)
+            self._run(list(texts[i : i + batch_size]))[0] for i in range(0, len(texts), batch_size)
         ]
         return np.vstack(parts) if parts else np.zeros((0, self.dimension), dtype=np.float32)
 
-    def _embed(self, texts: list[str]) -> npt.NDArray[np.float32]:
-        encoded = self._tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encoded], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> list[Encoded]:
+        result = []
+        for i in range(0, len(texts), batch_size):
+            vectors, ids, mask, tokens = self._run(list(texts[i : i + batch_size]))
+            for row, vector in enumerate(vectors):
+                keep = mask[row].astype(bool)
+                result.append(encoded(vector, ids[row][keep], tokens[row][keep], self._special))
+        return result
+
+    def pieces(self, texts: Sequence[str]) -> list[npt.NDArray[np.int32]]:
+        return [
+            np.asarray(e.ids, dtype=np.int32)
+            for e in self._plain.encode_batch(list(texts), add_special_tokens=False)
+        ]
+
+    def _run(self, texts: list[str]) -> tuple[Floats, Ints, Ints, Floats]:
+        """Sentence vectors (mean-pooled, normalised), and the padded ids, mask and token
+        vectors they were pooled from."""
+        encoded_batch = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encoded_batch], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encoded_batch], dtype=np.int64)
         (tokens,) = self._session.run(
             ["token_embeddings"],
             {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
@@ -66,7 +93,8 @@ class OnnxEmbedder:
         weights = mask[..., None].astype(np.float32)
         pooled = (tokens * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return np.asarray(pooled / np.maximum(norms, 1e-12), dtype=np.float32)
+        vectors = np.asarray(pooled / np.maximum(norms, 1e-12), dtype=np.float32)
+        return vectors, ids, mask, np.asarray(tokens, dtype=np.float32)
 
 
 def load_fast_embedder(onnx_dir: Path, threads: int = 1) -> TextEmbedder:

@@ -4,8 +4,9 @@ article as a whole, fused with BM25, one score per chunk.
 The weights are measured (``python -m bench.retrieval``, README): on StackFAQ the article
 title carries most of the signal (dense over titles alone: P@1 0.945), the best chunk of the
 body adds to it, BM25 adds a little more where a rare exact word matters, and the whole
-article's vector (the mean of its chunk vectors) adds what no single chunk says alone.
-A question's misspelt words are corrected first (``spelling.py``).
+article's vector (the mean of its chunk vectors) adds what no single chunk says alone, and
+the title's word pieces matched one by one (``title_tokens.py``) separate near-duplicate
+articles. A question's misspelt words are corrected first (``spelling.py``).
 """
 
 from __future__ import annotations
@@ -15,19 +16,22 @@ import json
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import faiss
 import numpy as np
 import numpy.typing as npt
+from threadpoolctl import ThreadpoolController
 
 from knowledge_index.articles import Chunk
-from knowledge_index.embedder import TextEmbedder
+from knowledge_index.embedder import Encoded, TextEmbedder
 from knowledge_index.errors import IndexMismatch, IndexMissing, KnowledgeError
 from knowledge_index.lexical import LexicalIndex
 from knowledge_index.spelling import Speller, word_counts
+from knowledge_index.title_tokens import TITLE_TOKENS, TitleTokens
 from knowledge_index.vectors import prepare_for_search, search_vectors
 
 log = logging.getLogger(__name__)
@@ -45,21 +49,23 @@ WORD = re.compile(r"\w", re.UNICODE)
 
 @dataclass(frozen=True)
 class Weights:
-    """How the signals add up; the score is their weighted mean, so it stays in [-1, 1]."""
+    """How the signals add up: a hit's relevance is their weighted mean, its score (the answer
+    confidence) the weighted mean of all but the title pieces; both stay in [-1, 1]."""
 
     title: float = 1.0  # cosine(query, the chunk's article title)
     chunk: float = 0.3  # cosine(query, the chunk)
     lexical: float = 0.15  # BM25 of the chunk / best BM25 among the candidates
     article: float = 1.0  # cosine(query, the mean of the article's chunk vectors, normalised)
+    title_pieces: float = 0.75  # the title's word pieces matched one by one (title_tokens.py)
 
     @property
     def dense(self) -> bool:
-        return bool(self.title or self.chunk or self.article)
+        return bool(self.title or self.chunk or self.article or self.title_pieces)
 
     def describe(self) -> str:
         return (
             f"title {self.title} + chunk {self.chunk} + article {self.article} "
-            f"+ bm25 {self.lexical}"
+            f"+ bm25 {self.lexical}; ranked with title pieces {self.title_pieces}"
         )
 
 
@@ -67,17 +73,25 @@ SHIPPED = Weights()
 # recorded with the answer threshold: a threshold calibrated on another scoring is stale
 SCORING = SHIPPED.describe()
 DENSE_ONLY = Weights(lexical=0.0)
-LEXICAL_ONLY = Weights(title=0.0, chunk=0.0, lexical=1.0, article=0.0)
+LEXICAL_ONLY = Weights(title=0.0, chunk=0.0, lexical=1.0, article=0.0, title_pieces=0.0)
 
 
 @dataclass(frozen=True)
 class Hit:
+    """A chunk found, with its signals. Hits are ranked by ``relevance``, all the signals;
+    ``score`` leaves out the title word pieces: they tell near-duplicate articles apart, but
+    they also lift messages the help centre cannot answer that share a title's words (on the
+    demo help centre, counting them moved the calibrated threshold's false-positive rate from
+    3 % to 8 %), so the answer threshold is compared with ``score``."""
+
     chunk: Chunk
-    score: float  # the fused score, what the answer threshold is compared with
+    score: float  # the weighted mean of the other signals: the answer confidence
     title_similarity: float
     chunk_similarity: float
     lexical: float  # raw BM25
     article_similarity: float = 0.0  # to the whole article (the mean of its chunk vectors)
+    title_pieces: float = 0.0  # the title word-piece signal
+    relevance: float = 0.0  # the weighted mean of all the signals: the ranking
 
     @property
     def article_id(self) -> str:
@@ -97,6 +111,7 @@ class KnowledgeIndex:
         embedder: TextEmbedder,
         manifest: dict[str, Any],
         words: dict[str, int] | None = None,
+        title_tokens: TitleTokens | None = None,
     ) -> None:
         self.chunks = list(chunks)
         self._vectors = vectors
@@ -117,6 +132,7 @@ class KnowledgeIndex:
         if words is None:  # a build from before the speller: count the chunks' words
             words = word_counts(f"{c.title}\n{c.heading}\n{c.text}" for c in self.chunks)
         self._speller = Speller(words, also_known=embedder.words)
+        self._title_tokens = title_tokens  # None: a build from before the signal
 
     @property
     def threshold(self) -> float | None:
@@ -158,6 +174,14 @@ class KnowledgeIndex:
                 SCORING,
             )
         words_file = build / "words.json"
+        title_tokens = None
+        if (build / TITLE_TOKENS).exists():
+            title_tokens = TitleTokens.load(build / TITLE_TOKENS)
+        else:
+            log.warning(
+                "%s was built without the titles' word pieces; run `baton index` to rebuild it",
+                index_dir,
+            )
         return cls(
             chunks,
             vectors,
@@ -167,6 +191,7 @@ class KnowledgeIndex:
             embedder,
             manifest,
             json.loads(words_file.read_text()) if words_file.exists() else None,
+            title_tokens,
         )
 
     def corrected(self, query: str) -> str:
@@ -174,26 +199,37 @@ class KnowledgeIndex:
         return self._speller.correct(query.strip()[:MAX_QUERY_CHARS])
 
     def search(self, query: str, k: int = 5, weights: Weights = SHIPPED) -> list[Hit]:
-        """The ``k`` best chunks for ``query``, best first. A query with no letters or digits
+        """The ``k`` most relevant chunks for ``query``, best first. A query with no letters or digits
         finds nothing (an empty list), whatever else it holds."""
         query = self.corrected(query)
         if not WORD.search(query) or not self.chunks:
             return []
-        vector = self._embedder.embed([query])[0] if weights.dense else None
-        return self.search_vector(query, vector, k, weights)
+        encoded = self._embedder.encode([query])[0] if weights.dense else None
+        return self.search_encoded(query, encoded, k, weights)
 
-    def search_vector(
+    def search_encoded(
         self,
         query: str,
-        vector: npt.NDArray[np.float32] | None,
+        encoded: Encoded | None,
         k: int = 5,
         weights: Weights = SHIPPED,
     ) -> list[Hit]:
-        """``search`` with the query already corrected and embedded (benchmarks embed queries
-        in batches); ``vector`` may be None for lexical-only weights."""
-        if vector is None:
+        """``search`` with the query already corrected and encoded (benchmarks encode queries
+        in batches, the assist shares its encoding); ``encoded`` may be None for lexical-only
+        weights."""
+        # One BLAS thread: the products here are small, and OpenBLAS's threads keep spinning
+        # after one, which made the next query's MiniLM run (torch, same cores) 8x slower.
+        with blas().limit(limits=1, user_api="blas"):
+            return self._search(query, encoded, k, weights)
+
+    def _search(self, query: str, encoded: Encoded | None, k: int, weights: Weights) -> list[Hit]:
+        if encoded is None:
+            weights = LEXICAL_ONLY
             vector = np.zeros(self._titles.shape[1], dtype=np.float32)
-            weights = Weights(title=0.0, chunk=0.0, article=0.0, lexical=weights.lexical or 1.0)
+        else:
+            vector = encoded.vector
+        if self._title_tokens is None:  # an older build: the signal is left out
+            weights = replace(weights, title_pieces=0.0)
         title_similarity = self._titles @ vector
         article_similarity = self._articles @ vector
         lexical = self._lexical.scores(query) if weights.lexical else None
@@ -213,10 +249,14 @@ class KnowledgeIndex:
         rows = np.fromiter(candidates, dtype=np.int64)
         chunk_vectors = np.vstack([self._vectors.reconstruct(int(row)) for row in rows])
         chunk_similarity = chunk_vectors @ vector
-        titles = title_similarity[self._chunk_title_row[rows]]
-        articles = article_similarity[self._chunk_title_row[rows]]
-        total = weights.title + weights.chunk + weights.article + weights.lexical
-        score = (
+        title_rows = self._chunk_title_row[rows]
+        titles = title_similarity[title_rows]
+        articles = article_similarity[title_rows]
+        pieces = np.zeros(len(rows), dtype=np.float32)
+        if weights.title_pieces and encoded is not None and self._title_tokens is not None:
+            unique, position = np.unique(title_rows, return_inverse=True)
+            pieces = self._title_tokens.similarity(encoded, unique)[position]
+        evidence = (
             weights.title * titles + weights.chunk * chunk_similarity + weights.article * articles
         )
         lexical_rows = np.zeros(len(rows), dtype=np.float32)
@@ -224,20 +264,32 @@ class KnowledgeIndex:
             lexical_rows = lexical[rows]
             best = float(lexical_rows.max())
             if best > 0:
-                score = score + weights.lexical * (lexical_rows / best)
-        score = score / total
-        order = np.argsort(-score, kind="stable")[:k]
+                evidence = evidence + weights.lexical * (lexical_rows / best)
+        confidence_total = weights.title + weights.chunk + weights.article + weights.lexical
+        score = evidence / confidence_total if confidence_total else evidence
+        relevance = (evidence + weights.title_pieces * pieces) / max(
+            confidence_total + weights.title_pieces, 1e-12
+        )
+        order = np.argsort(-relevance, kind="stable")[:k]
         return [
             Hit(
                 chunk=self.chunks[int(rows[i])],
                 score=float(score[i]),
+                relevance=float(relevance[i]),
                 title_similarity=float(titles[i]),
                 chunk_similarity=float(chunk_similarity[i]),
                 lexical=float(lexical_rows[i]),
                 article_similarity=float(articles[i]),
+                title_pieces=float(pieces[i]),
             )
             for i in order
         ]
+
+
+@cache
+def blas() -> ThreadpoolController:
+    """The process's BLAS thread pools (found once: looking them up takes milliseconds)."""
+    return ThreadpoolController()
 
 
 def article_vectors(

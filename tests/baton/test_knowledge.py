@@ -112,3 +112,21 @@ def test_a_threshold_calibrated_for_another_scoring_is_calibrated_again(
     assert "up to date" not in capsys.readouterr().out
     calibration = json.loads(manifest_file.read_text())["calibration"]
     assert calibration["scoring"] == SCORING and calibration["threshold"] < 0.99
+
+
+def test_a_build_of_an_older_format_is_rebuilt(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "index"
+    assert ensure_index(articles=CORPUS, target=target) == 0
+    capsys.readouterr()
+    assert ensure_index(articles=CORPUS, target=target) == 0
+    assert "up to date" in capsys.readouterr().out
+    manifest_file = target / "current" / "manifest.json"
+    manifest = json.loads(manifest_file.read_text())
+    manifest["version"] = 1  # before title_tokens.npz and words.json
+    manifest_file.write_text(json.dumps(manifest))
+    (target / "current" / "title_tokens.npz").unlink()
+    assert ensure_index(articles=CORPUS, target=target) == 0
+    assert "up to date" not in capsys.readouterr().out
+    assert (target / "current" / "title_tokens.npz").exists()

@@ -4,6 +4,7 @@ search quality on a small corpus, calibration, and queries or indexes that must 
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,7 +24,7 @@ from knowledge_index import (
     choose_threshold,
     load_embedder,
 )
-from knowledge_index.embedder import Embedder
+from knowledge_index.embedder import Embedder, Encoded
 
 CORPUS = Path(__file__).parent / "corpus"
 
@@ -41,6 +42,13 @@ class CountingEmbedder:
     def embed(self, texts: Sequence[str], batch_size: int = 64) -> npt.NDArray[np.float32]:
         self.embedded.extend(texts)
         return self.inner.embed(texts, batch_size)
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> list[Encoded]:
+        self.embedded.extend(texts)
+        return self.inner.encode(texts, batch_size)
+
+    def pieces(self, texts: Sequence[str]) -> list[npt.NDArray[np.int32]]:
+        return self.inner.pieces(texts)
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +106,7 @@ def test_search_finds_the_right_passage(
     hits = index.search(query, k=3)
     assert hits[0].article_id == article
     assert hits[0].chunk.anchor == anchor
-    assert hits == sorted(hits, key=lambda h: -h.score)
+    assert hits == sorted(hits, key=lambda h: -h.relevance)
     assert len({h.chunk.id for h in hits}) == len(hits)
 
 
@@ -124,6 +132,21 @@ def test_a_query_without_words_finds_nothing(
 ) -> None:
     _, index = built
     assert index.search(query) == []
+
+
+def test_a_build_from_before_the_title_pieces_still_loads_and_searches(
+    built: tuple[Path, KnowledgeIndex], embedder: Embedder, caplog: pytest.LogCaptureFixture
+) -> None:
+    target, index = built
+    assert index.search("do vouchers expire")[0].title_pieces > 0
+    (target / "current" / "title_tokens.npz").unlink()
+    (target / "current" / "words.json").unlink()
+    with caplog.at_level(logging.WARNING):
+        old = KnowledgeIndex.load(target, embedder)
+    assert "run `baton index`" in caplog.text
+    hits = old.search("do vouchres expire")  # the speller counts the chunks' words instead
+    assert hits[0].article_id == "gift-cards" and hits[0].title_pieces == 0.0
+    assert old.corrected("do vouchres expire") == "do vouchers expire"
 
 
 def test_a_very_long_query_still_gets_an_answer(built: tuple[Path, KnowledgeIndex]) -> None:

@@ -33,6 +33,27 @@ def test_same_vectors_as_sentence_transformers_batched_or_not() -> None:
     assert fast.embed([]).shape == (0, 384)
 
 
+def test_same_word_pieces_and_piece_vectors_as_sentence_transformers() -> None:
+    ensure_onnx()
+    fast = load_fast_embedder(ONNX_DIR)
+    reference = load_embedder()
+    for slow_item, fast_item, text in zip(
+        reference.encode(TEXTS), fast.encode(TEXTS), TEXTS, strict=True
+    ):
+        np.testing.assert_array_equal(slow_item.pieces, fast_item.pieces)
+        assert np.abs(slow_item.tokens - fast_item.tokens).max() < 1e-4
+        assert np.abs(slow_item.vector - reference.embed([text])[0]).max() < 1e-5
+        # no [CLS], [SEP] or padding; unit vectors; the pieces ``pieces`` gives without a model
+        assert len(slow_item.pieces) == len(slow_item.tokens) <= 254
+        np.testing.assert_allclose(np.linalg.norm(slow_item.tokens, axis=1), 1.0, atol=1e-5)
+        np.testing.assert_array_equal(reference.pieces([text])[0], slow_item.pieces)
+        np.testing.assert_array_equal(fast.pieces([text])[0], slow_item.pieces)
+    assert reference.encode(["where is my order"])[0].pieces.tolist() == (
+        reference.pieces(["where is my order"])[0].tolist()
+    )
+    assert "order" in reference.words and "order" in fast.words and "##s" not in fast.words
+
+
 def test_without_a_current_export_the_torch_embedder_is_used(tmp_path: Path) -> None:
     slow = load_fast_embedder(tmp_path)
     assert not isinstance(slow, OnnxEmbedder)

@@ -17,6 +17,7 @@ from knowledge_index import (
     LEXICAL_ONLY,
     SHIPPED,
     Article,
+    Encoded,
     KnowledgeIndex,
     best_per_article,
     write_index,
@@ -55,6 +56,17 @@ class TableEmbedder:
         self.calls += 1
         return np.stack([VECTORS[text.splitlines()[-1]] for text in texts])
 
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> list[Encoded]:
+        """One word piece per text, carrying the text's vector."""
+        return [
+            Encoded(vector, pieces, vector[None, :])
+            for vector, pieces in zip(self.embed(texts), self.pieces(texts), strict=True)
+        ]
+
+    def pieces(self, texts: Sequence[str]) -> list[npt.NDArray[np.int32]]:
+        keys = list(VECTORS)
+        return [np.array([keys.index(text.splitlines()[-1])], np.int32) for text in texts]
+
 
 @pytest.fixture
 def index(tmp_path: Path) -> KnowledgeIndex:
@@ -82,20 +94,29 @@ def test_an_answer_spread_over_sections_wins_through_the_article_vector(
     assert hits[0].chunk_similarity == pytest.approx(2**-0.5, abs=1e-6)
 
 
-def test_the_score_is_the_weighted_mean_of_the_signals(index: KnowledgeIndex) -> None:
+def test_relevance_and_score_are_weighted_means_of_the_signals(index: KnowledgeIndex) -> None:
     hits = index.search("wifi router", k=3, weights=SHIPPED)
     best_lexical = max(hit.lexical for hit in hits)
     assert best_lexical > 0
-    total = SHIPPED.title + SHIPPED.chunk + SHIPPED.article + SHIPPED.lexical
+    without_pieces = SHIPPED.title + SHIPPED.chunk + SHIPPED.article + SHIPPED.lexical
     for hit in hits:
-        expected = (
+        # one piece per text here: the title's piece carries the title's vector
+        assert hit.title_pieces == pytest.approx(hit.title_similarity, abs=1e-3)
+        evidence = (
             SHIPPED.title * hit.title_similarity
             + SHIPPED.chunk * hit.chunk_similarity
             + SHIPPED.article * hit.article_similarity
             + SHIPPED.lexical * hit.lexical / best_lexical
-        ) / total
-        assert hit.score == pytest.approx(expected, abs=1e-6)
-        assert -1.0 <= hit.score <= 1.0
+        )
+        # the answer confidence leaves the title pieces out; the ranking counts them
+        assert hit.score == pytest.approx(evidence / without_pieces, abs=1e-6)
+        assert hit.relevance == pytest.approx(
+            (evidence + SHIPPED.title_pieces * hit.title_pieces)
+            / (without_pieces + SHIPPED.title_pieces),
+            abs=1e-6,
+        )
+        assert -1.0 <= hit.score <= 1.0 and -1.0 <= hit.relevance <= 1.0
+    assert [hit.relevance for hit in hits] == sorted((hit.relevance for hit in hits), reverse=True)
 
 
 def test_every_chunk_of_an_article_shares_its_article_similarity(index: KnowledgeIndex) -> None:
