@@ -70,11 +70,7 @@ def embed_cached(
     if missing:
         computed: list[npt.NDArray[np.float32]] = []
         batches = range(0, len(missing), batch_size)
-        bar = None
-        if progress:
-            from tqdm import tqdm
-
-            bar = tqdm(total=len(missing), desc="embedding", unit="text")
+        bar = progress_bar(len(missing), "embedding") if progress else None
         for start in batches:
             batch = missing[start : start + batch_size]
             computed.append(embedder.embed(batch, batch_size=batch_size))
@@ -99,19 +95,31 @@ def encode_cached(
     embedder: TextEmbedder,
     cache: EmbeddingCache | None,
     *,
+    progress: bool = False,
     batch_size: int = 64,
 ) -> tuple[list[Encoded], int]:
     """``Encoded`` of ``texts`` in order (sentence and word-piece vectors, both cached), and
     how many had to go through the model."""
     found = cache.get_encoded(texts) if cache else {}
     missing = list(dict.fromkeys(text for text in texts if text not in found))
+    bar = progress_bar(len(missing), "embedding titles") if progress and missing else None
     for start in range(0, len(missing), batch_size):
         batch = missing[start : start + batch_size]
         encoded = embedder.encode(batch, batch_size=batch_size)
         if cache:
             cache.put_encoded(batch, encoded)
         found.update(zip(batch, encoded, strict=True))
+        if bar is not None:
+            bar.update(len(batch))
+    if bar is not None:
+        bar.close()
     return [found[text] for text in texts], len(missing)
+
+
+def progress_bar(total: int, description: str) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=description, unit="text")
 
 
 def current_manifest(index_dir: Path) -> dict[str, Any] | None:
@@ -170,7 +178,7 @@ def write_index(
     cache = EmbeddingCache(index_dir / "cache.sqlite3", embedder.identity, embedder.dimension)
     try:
         titles = [a.title for a in articles]
-        title_encoded, titles_computed = encode_cached(titles, embedder, cache)
+        title_encoded, titles_computed = encode_cached(titles, embedder, cache, progress=progress)
         texts = [chunk.embedding_text for chunk in chunks]
         chunk_vectors, computed = embed_cached(texts, embedder, cache, progress=progress)
     finally:

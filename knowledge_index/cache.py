@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -35,17 +36,10 @@ class EmbeddingCache:
         """The cached vectors of those texts that have one, by text."""
         keys = {text_key(self.model, text): text for text in texts}
         found: dict[str, npt.NDArray[np.float32]] = {}
-        items = list(keys)
-        for start in range(0, len(items), 500):  # SQLite's bound-parameter limit
-            batch = items[start : start + 500]
-            marks = ",".join("?" * len(batch))
-            rows = self._db.execute(
-                f"SELECT key, vector FROM vectors WHERE key IN ({marks})", batch
-            )
-            for key, blob in rows:
-                vector = np.frombuffer(blob, dtype=np.float32)
-                if vector.shape == (self.dimension,):
-                    found[keys[key]] = vector
+        for key, blob in self._select("SELECT key, vector FROM vectors", list(keys)):
+            vector = np.frombuffer(blob, dtype=np.float32)
+            if vector.shape == (self.dimension,):
+                found[keys[key]] = vector
         return found
 
     def put(self, texts: Sequence[str], vectors: npt.NDArray[np.float32]) -> None:
@@ -61,21 +55,15 @@ class EmbeddingCache:
         vectors = self.get(texts)
         keys = {text_key(self.model, text): text for text in texts if text in vectors}
         found: dict[str, Encoded] = {}
-        items = list(keys)
-        for start in range(0, len(items), 500):
-            batch = items[start : start + 500]
-            marks = ",".join("?" * len(batch))
-            rows = self._db.execute(
-                f"SELECT key, pieces, vectors FROM tokens WHERE key IN ({marks})", batch
-            )
-            for key, pieces_blob, tokens_blob in rows:
-                pieces = np.frombuffer(pieces_blob, dtype=np.int32)
-                tokens = np.frombuffer(tokens_blob, dtype=np.float32)
-                if tokens.size == pieces.size * self.dimension:
-                    text = keys[key]
-                    found[text] = Encoded(
-                        vectors[text], pieces, tokens.reshape(pieces.size, self.dimension)
-                    )
+        query = "SELECT key, pieces, vectors FROM tokens"
+        for key, pieces_blob, tokens_blob in self._select(query, list(keys)):
+            pieces = np.frombuffer(pieces_blob, dtype=np.int32)
+            tokens = np.frombuffer(tokens_blob, dtype=np.float32)
+            if tokens.size == pieces.size * self.dimension:
+                text = keys[key]
+                found[text] = Encoded(
+                    vectors[text], pieces, tokens.reshape(pieces.size, self.dimension)
+                )
         return found
 
     def put_encoded(self, texts: Sequence[str], encoded: Sequence[Encoded]) -> None:
@@ -90,6 +78,14 @@ class EmbeddingCache:
         ]
         with self._db:
             self._db.executemany("INSERT OR REPLACE INTO tokens VALUES (?, ?, ?)", rows)
+
+    def _select(self, query: str, keys: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+        """The rows of ``query`` (whose first column is the key) for ``keys``, in batches under
+        SQLite's bound-parameter limit."""
+        for start in range(0, len(keys), 500):
+            batch = keys[start : start + 500]
+            marks = ",".join("?" * len(batch))
+            yield from self._db.execute(f"{query} WHERE key IN ({marks})", batch)
 
     def close(self) -> None:
         self._db.close()

@@ -199,8 +199,8 @@ class KnowledgeIndex:
         return self._speller.correct(query.strip()[:MAX_QUERY_CHARS])
 
     def search(self, query: str, k: int = 5, weights: Weights = SHIPPED) -> list[Hit]:
-        """The ``k`` most relevant chunks for ``query``, best first. A query with no letters or digits
-        finds nothing (an empty list), whatever else it holds."""
+        """The ``k`` most relevant chunks for ``query``, best first. A query with no letters or
+        digits finds nothing (an empty list), whatever else it holds."""
         query = self.corrected(query)
         if not WORD.search(query) or not self.chunks:
             return []
