@@ -247,7 +247,7 @@ class KnowledgeIndex:
         if not candidates:
             return []
         rows = np.fromiter(candidates, dtype=np.int64)
-        chunk_vectors = np.vstack([self._vectors.reconstruct(int(row)) for row in rows])
+        chunk_vectors = self._vectors.reconstruct_batch(rows)
         chunk_similarity = chunk_vectors @ vector
         title_rows = self._chunk_title_row[rows]
         titles = title_similarity[title_rows]

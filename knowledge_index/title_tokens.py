@@ -24,11 +24,12 @@ from knowledge_index.articles import Article, Chunk
 from knowledge_index.embedder import Encoded, TextEmbedder
 
 TITLE_TOKENS = "title_tokens.npz"
+WIDEN_LIMIT = 256 * 2**20  # bytes of float32 piece vectors kept in memory at most
 
 
 @dataclass(frozen=True)
 class TitleTokens:
-    vectors: npt.NDArray[np.float16]  # every title's piece vectors, one title after another
+    vectors: npt.NDArray[np.floating]  # every title's piece vectors, one title after another
     offsets: npt.NDArray[np.int64]  # title i's pieces are vectors[offsets[i]:offsets[i + 1]]
     document_pieces: npt.NDArray[np.int32]  # word-piece ids seen in the articles, sorted
     document_counts: npt.NDArray[np.int32]  # in how many articles each of them occurs
@@ -78,9 +79,14 @@ class TitleTokens:
 
     @classmethod
     def load(cls, path: Path) -> TitleTokens:
+        """Read back; the vectors are widened to float32 in memory while that stays under
+        ``WIDEN_LIMIT`` (saves the conversion on every query), kept float16 above."""
         with np.load(path) as data:
+            vectors = data["vectors"]
+            if vectors.size * 4 <= WIDEN_LIMIT:
+                vectors = vectors.astype(np.float32)
             return cls(
-                vectors=data["vectors"],
+                vectors=vectors,
                 offsets=data["offsets"],
                 document_pieces=data["document_pieces"],
                 document_counts=data["document_counts"],
@@ -110,12 +116,11 @@ class TitleTokens:
         has_pieces = ends > starts
         if not has_pieces.any():
             return result
-        spans = zip(starts[has_pieces], ends[has_pieces], strict=True)
-        blocks = [np.arange(start, end) for start, end in spans]
-        columns = np.concatenate(blocks)
+        starts, lengths = starts[has_pieces], (ends - starts)[has_pieces]
+        bounds = np.concatenate([[0], np.cumsum(lengths)[:-1]])  # where each title's run starts
+        columns = np.arange(int(lengths.sum())) + np.repeat(starts - bounds, lengths)
         # one row per query piece, one column per title piece, then one per title
-        cosines = query.tokens @ self.vectors[columns].astype(np.float32).T
-        bounds = np.concatenate([[0], np.cumsum([len(block) for block in blocks])[:-1]])
+        cosines = query.tokens @ self.vectors[columns].astype(np.float32, copy=False).T
         best = np.maximum.reduceat(cosines, bounds, axis=1)
         weights = self.idf(query.pieces)
         total = float(weights.sum())

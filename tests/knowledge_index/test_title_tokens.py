@@ -60,9 +60,39 @@ def test_nothing_to_compare_gives_zeros(signal: TitleTokens) -> None:
     assert signal.similarity(encoded([11], [1]), np.array([2], np.int64)).tolist() == [0.0]
 
 
-def test_saved_and_loaded_unchanged(signal: TitleTokens, tmp_path: Path) -> None:
+def test_saved_and_loaded_unchanged(
+    signal: TitleTokens, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     signal.save(tmp_path / "title_tokens.npz")
+    with np.load(tmp_path / "title_tokens.npz") as stored:
+        assert stored["vectors"].dtype == np.float16
     loaded = TitleTokens.load(tmp_path / "title_tokens.npz")
-    assert loaded.articles == 4 and loaded.vectors.dtype == np.float16
+    assert loaded.articles == 4 and loaded.vectors.dtype == np.float32  # small: widened
     for name in ("vectors", "offsets", "document_pieces", "document_counts"):
         np.testing.assert_array_equal(getattr(loaded, name), getattr(signal, name))
+    monkeypatch.setattr("knowledge_index.title_tokens.WIDEN_LIMIT", 8)
+    assert TitleTokens.load(tmp_path / "title_tokens.npz").vectors.dtype == np.float16
+
+
+def test_many_titles_of_different_lengths_match_a_loop(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    lengths = rng.integers(0, 6, size=40)
+    vectors = rng.standard_normal((int(lengths.sum()), 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    signal = TitleTokens(
+        vectors=vectors.astype(np.float16),
+        offsets=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+        document_pieces=np.arange(5, dtype=np.int32),
+        document_counts=np.array([1, 2, 3, 4, 40], np.int32),
+        articles=40,
+    )
+    tokens = rng.standard_normal((3, 8)).astype(np.float32)
+    tokens /= np.linalg.norm(tokens, axis=1, keepdims=True)
+    query = Encoded(tokens[0], np.array([0, 4, 7], np.int32), tokens)
+    rows = rng.permutation(40)[:25].astype(np.int64)
+    weights = signal.idf(query.pieces) / signal.idf(query.pieces).sum()
+    expected = []
+    for row in rows:
+        title = signal.vectors[signal.offsets[row] : signal.offsets[row + 1]].astype(np.float32)
+        expected.append(float(weights @ (tokens @ title.T).max(axis=1)) if len(title) else 0.0)
+    np.testing.assert_allclose(signal.similarity(query, rows), expected, atol=1e-5)
