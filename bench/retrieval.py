@@ -283,16 +283,18 @@ def draw(result: dict[str, Any], path: Path) -> None:
     rows = result["results"]
     names = ("p_at_1", "r_at_5", "mrr_at_10")
     x = np.arange(len(names))
-    fig, (quality, speed) = plt.subplots(1, 2, figsize=(11, 4.5))
+    fig, (quality, speed) = plt.subplots(1, 2, figsize=(12, 5))
     for i, row in enumerate(rows):
         width = 0.8 / len(rows)
         offset = (i - (len(rows) - 1) / 2) * width
-        quality.bar(x + offset, [row[n] for n in names], width, label=row["mode"])
+        values = [row[n] for n in names]
+        bars = quality.bar(x + offset, values, width, label=row["mode"])
+        quality.bar_label(bars, [f"{v:.4f}" for v in values], fontsize=6, rotation=90, padding=2)
         speed.bar(i - 0.17, row["latency"]["p50_ms"], 0.34, color=f"C{i}", alpha=0.55)
         speed.bar(i + 0.17, row["latency"]["p99_ms"], 0.34, color=f"C{i}")
     quality.set_xticks(x, ["P@1", "R@5", "MRR@10"])
-    quality.set_ylim(min(r["p_at_1"] for r in rows) - 0.1, 1.0)
-    quality.legend(loc="upper left", fontsize=8)
+    quality.set_ylim(min(r["p_at_1"] for r in rows) - 0.1, 1.04)
+    quality.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=len(rows), fontsize=8)
     quality.set_title(f"{Path(result['data']).name}: quality")
     speed.set_xticks(range(len(rows)), [r["mode"] for r in rows])
     speed.set_ylabel("ms per query (p50 light, p99 dark)")
