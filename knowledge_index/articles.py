@@ -71,6 +71,11 @@ class Chunk:
             return f"{self.title}\n{self.text}"
         return f"{self.title}: {self.heading}\n{self.text}"
 
+    @property
+    def words_text(self) -> str:
+        """What BM25 and the speller read: title, heading and text."""
+        return f"{self.title}\n{self.heading}\n{self.text}"
+
 
 def parse_article(text: str, path: Path | None = None) -> Article:
     """One article from its file text; ``ArticleError`` says what is wrong and where."""

@@ -19,11 +19,11 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import faiss
 import numpy as np
@@ -38,6 +38,7 @@ from knowledge_index.spelling import word_counts
 from knowledge_index.title_tokens import TITLE_TOKENS, TitleTokens
 from knowledge_index.vectors import build_vector_index, kind_of
 
+T = TypeVar("T")
 MANIFEST_VERSION = 2  # 2: title_tokens.npz and words.json
 KEEP_BUILDS = 2  # the current build and the one before it
 
@@ -65,29 +66,21 @@ def embed_cached(
     batch_size: int = 64,
 ) -> tuple[npt.NDArray[np.float32], int]:
     """Embeddings of ``texts`` in order, and how many had to be computed (not in the cache)."""
-    found = cache.get(texts) if cache else {}
-    missing = list(dict.fromkeys(text for text in texts if text not in found))
-    if missing:
-        computed: list[npt.NDArray[np.float32]] = []
-        batches = range(0, len(missing), batch_size)
-        bar = progress_bar(len(missing), "embedding") if progress else None
-        for start in batches:
-            batch = missing[start : start + batch_size]
-            computed.append(embedder.embed(batch, batch_size=batch_size))
-            if bar is not None:
-                bar.update(len(batch))
-        if bar is not None:
-            bar.close()
-        vectors = np.concatenate(computed)
-        if cache:
-            cache.put(missing, vectors)
-        found.update(zip(missing, vectors, strict=True))
+    found: dict[str, npt.NDArray[np.float32]] = cache.get(texts) if cache else {}
+    computed = compute_missing(
+        texts,
+        found,
+        lambda batch: list(embedder.embed(batch, batch_size=batch_size)),
+        lambda batch, vectors: cache.put(batch, np.stack(vectors)) if cache else None,
+        "embedding" if progress else None,
+        batch_size,
+    )
     matrix = (
         np.stack([found[text] for text in texts])
         if texts
         else np.zeros((0, embedder.dimension), dtype=np.float32)
     )
-    return matrix.astype(np.float32, copy=False), len(missing)
+    return matrix.astype(np.float32, copy=False), computed
 
 
 def encode_cached(
@@ -101,19 +94,40 @@ def encode_cached(
     """``Encoded`` of ``texts`` in order (sentence and word-piece vectors, both cached), and
     how many had to go through the model."""
     found = cache.get_encoded(texts) if cache else {}
+    computed = compute_missing(
+        texts,
+        found,
+        lambda batch: embedder.encode(batch, batch_size=batch_size),
+        lambda batch, encoded: cache.put_encoded(batch, encoded) if cache else None,
+        "embedding titles" if progress else None,
+        batch_size,
+    )
+    return [found[text] for text in texts], computed
+
+
+def compute_missing(
+    texts: Sequence[str],
+    found: dict[str, T],
+    compute: Callable[[list[str]], Sequence[T]],
+    store: Callable[[list[str], Sequence[T]], object],
+    progress: str | None,
+    batch_size: int,
+) -> int:
+    """Computes the texts not in ``found`` in batches, adding them to it and passing each
+    batch to ``store`` (the cache); a progress bar named ``progress`` if given. Returns how
+    many texts were computed."""
     missing = list(dict.fromkeys(text for text in texts if text not in found))
-    bar = progress_bar(len(missing), "embedding titles") if progress and missing else None
+    bar = progress_bar(len(missing), progress) if progress and missing else None
     for start in range(0, len(missing), batch_size):
         batch = missing[start : start + batch_size]
-        encoded = embedder.encode(batch, batch_size=batch_size)
-        if cache:
-            cache.put_encoded(batch, encoded)
-        found.update(zip(batch, encoded, strict=True))
+        results = compute(batch)
+        store(batch, results)
+        found.update(zip(batch, results, strict=True))
         if bar is not None:
             bar.update(len(batch))
     if bar is not None:
         bar.close()
-    return [found[text] for text in texts], len(missing)
+    return len(missing)
 
 
 def progress_bar(total: int, description: str) -> Any:
@@ -192,7 +206,7 @@ def write_index(
     report.cached = len(set(texts)) + len(set(titles)) - report.embedded
 
     vector_index = build_vector_index(np.ascontiguousarray(chunk_vectors))
-    texts_of_chunks = [f"{c.title}\n{c.heading}\n{c.text}" for c in chunks]
+    texts_of_chunks = [chunk.words_text for chunk in chunks]
     lexical = LexicalIndex.build(texts_of_chunks)
 
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")

@@ -130,7 +130,7 @@ class KnowledgeIndex:
         self._embedder = embedder
         self.manifest = manifest
         if words is None:  # a build from before the speller: count the chunks' words
-            words = word_counts(f"{c.title}\n{c.heading}\n{c.text}" for c in self.chunks)
+            words = word_counts(chunk.words_text for chunk in self.chunks)
         self._speller = Speller(words, also_known=embedder.words)
         self._title_tokens = title_tokens  # None: a build from before the signal
 

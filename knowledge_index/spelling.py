@@ -97,16 +97,15 @@ class Speller:
     """Corrects the unknown words of a question against English and the help centre's words."""
 
     def __init__(self, corpus: Mapping[str, int], also_known: Iterable[str] = ()) -> None:
-        words = english()
-        self._known = set(words) | set(corpus) | set(also_known)
+        self._english = english()
+        self._local = set(corpus) | set(also_known)  # the English list is not copied
         self._common = common_words()
         self._corpus = {word: count for word, count in corpus.items() if 3 <= len(word) <= 30}
         self._corpus_lookup = symspell(self._corpus)
-        english_lookup()  # built now, not on the first customer's typo
-        self._by_skeleton = {
-            **english_skeletons(),
-            **{skeleton(w): w for w in sorted(self._corpus, key=lambda w: self._corpus[w])},
+        self._corpus_skeletons = {
+            skeleton(w): w for w in sorted(self._corpus, key=lambda w: self._corpus[w])
         }
+        english_lookup()  # built now, not on the first customer's typo
 
     def correct(self, text: str) -> str:
         """``text`` with its unknown words corrected; unchanged when nothing needs it, or when
@@ -115,16 +114,18 @@ class Speller:
         unknown = [word for word in words if len(word) >= SHORTEST and self._is_unknown(word)]
         if not unknown or len(unknown) * 2 > len(words):
             return text
-        return WORD.sub(self._correct_match, text)
+        fixes = {word: self._suggest(word) for word in set(unknown)}
+        return WORD.sub(lambda match: fixes.get(match.group(0)) or match.group(0), text)
 
-    def _correct_match(self, match: re.Match[str]) -> str:
-        word = match.group(0)
-        if len(word) < SHORTEST or not self._is_unknown(word):
-            return word
+    def _suggest(self, word: str) -> str | None:
+        """The correction of an unknown word, in its capitalisation (None: nothing near)."""
         lower = word.lower()
-        better = self._by_skeleton.get(skeleton(lower)) or self._closest(lower)
+        key = skeleton(lower)
+        better = (
+            self._corpus_skeletons.get(key) or english_skeletons().get(key) or self._closest(lower)
+        )
         if better is None:
-            return word
+            return None
         return better.capitalize() if word[0].isupper() else better
 
     def _closest(self, word: str) -> str | None:
@@ -143,21 +144,24 @@ class Speller:
             key=lambda term: (counts.get(term, 0) + self._corpus.get(term, 0), term),
         )
 
+    def _knows(self, word: str) -> bool:
+        return word in self._english or word in self._local
+
     def _is_unknown(self, word: str) -> bool:
         if word.isupper():  # an acronym
             return False
         lower = word.lower()
-        if lower in self._known:
+        if self._knows(lower):
             return False
-        if lower.endswith("nt") and (lower[:-1] in self._known or lower[:-2] in self._known):
+        if lower.endswith("nt") and (self._knows(lower[:-1]) or self._knows(lower[:-2])):
             return False  # "doesnt", "dont", "wont"
         for prefix in PREFIXES:
             rest = lower[len(prefix) :]
-            if lower.startswith(prefix) and len(rest) >= 3 and rest in self._known:
+            if lower.startswith(prefix) and len(rest) >= 3 and self._knows(rest):
                 return False
         for ending in ENDINGS:
             stem = lower[: -len(ending)]
-            if lower.endswith(ending) and len(stem) >= 3 and stem in self._known:
+            if lower.endswith(ending) and len(stem) >= 3 and self._knows(stem):
                 return False
         return not any(
             lower[:cut] in self._common and lower[cut:] in self._common
