@@ -35,7 +35,7 @@ class DemoTexts:
 
 def load_texts(bot: Path | None = None, help_centre: Path | None = None) -> DemoTexts:
     bot = bot or paths.BOT
-    help_centre = help_centre or paths.ROOT / "help_centre"
+    help_centre = help_centre or paths.BOT / "help_centre"
     examples: dict[str, list[str]] = {}
     for path in sorted((bot / "data" / "nlu").glob("*.yml")):
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}

@@ -21,7 +21,7 @@ import yaml
 
 from baton import paths
 
-ARTICLES = paths.ROOT / "help_centre"
+ARTICLES = paths.BOT / "help_centre"
 KNOWLEDGE_ACTION = "action_knowledge_answer"
 # messages the help centre should not answer (the bot handles them otherwise)
 UNANSWERABLE_INTENTS = ("out_of_scope", "greet", "goodbye", "thanks", "bot_challenge")

@@ -21,7 +21,7 @@ class ReviewSettings(BaseSettings):
     # where new models are written (default: <bot_dir>/models)
     models_dir: Path | None = None
     # the help centre published article drafts go to
-    help_centre_dir: Path = paths.ROOT / "help_centre"
+    help_centre_dir: Path = paths.BOT / "help_centre"
     # the knowledge index rebuilt after publishing (default: BATON_KNOWLEDGE_INDEX or
     # var/knowledge, as `baton index`), and the command that rebuilds it
     knowledge_index_dir: Path | None = None
