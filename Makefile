@@ -8,11 +8,14 @@ RASA_VENV := .venv-rasa
 # pip on this machine kind warns about every unreachable extra index; keep the output readable
 QUIET_PIP := { grep -v --line-buffered -e 'is ignored: it is neither a file nor a directory' -e '^DEPRECATION:' || true; }
 PYTEST_ARGS ?=
+# the assistant folder to serve (a Rasa 3.x project with a baton.yml); default: the demo, bot/
+PROJECT ?=
+WITH_PROJECT = $(if $(PROJECT),--project $(PROJECT))
 
 .PHONY: run test setup train index bench-handoff bench-retrieval bench-vectors bench-nlu bench-assist lint clean
 
-run: setup ## start Rasa, the action server and the gateway; Ctrl-C stops them all
-	$(VENV)/bin/baton run
+run: setup ## start Rasa, the action server and the gateway (PROJECT=DIR: your assistant); Ctrl-C stops them all
+	$(VENV)/bin/baton run $(WITH_PROJECT)
 
 test: setup ## set up, train the demo bot and build its knowledge index if they changed, run every test
 	$(VENV)/bin/baton train
@@ -20,11 +23,11 @@ test: setup ## set up, train the demo bot and build its knowledge index if they 
 
 setup: $(VENV)/.installed $(RASA_VENV)/.installed $(VENV)/.browser
 
-train: setup ## train the Rasa model if bot/ changed since the last one
-	$(VENV)/bin/baton train
+train: setup ## train the Rasa model if the assistant (PROJECT=DIR, default bot/) changed since the last one
+	$(VENV)/bin/baton train $(WITH_PROJECT)
 
 index: setup ## build the knowledge index from help_centre/ (incremental: only changed articles are embedded)
-	$(VENV)/bin/baton index
+	$(VENV)/bin/baton index $(WITH_PROJECT)
 
 bench-retrieval: setup ## retrieval quality and latency, BM25 vs dense vs shipped (DATA=a StackFAQ or articles/queries file)
 	$(VENV)/bin/python -m bench.retrieval $(if $(DATA),--data $(DATA)) $(BENCH_ARGS)

@@ -14,7 +14,6 @@ from pathlib import Path
 import yaml
 from typing_extensions import TypedDict  # pydantic needs it on Python 3.11
 
-DEFAULT_FILE = Path(__file__).resolve().parent / "canned.yml"
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 KNOWN_PLACEHOLDERS = frozenset({"name", "agent", "order_number", "email", "phone"})
 
@@ -34,7 +33,7 @@ class CannedResponses:
     items: tuple[CannedOut, ...]
 
     @classmethod
-    def load(cls, path: Path = DEFAULT_FILE) -> CannedResponses:
+    def load(cls, path: Path) -> CannedResponses:
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:

@@ -187,7 +187,7 @@ def create_router() -> APIRouter:
             error = str(exc)
             period = Period.parse(None, None, today=datetime.now(UTC).date())
             filters = Filters()
-        definitions = Definitions.from_settings(services.settings.analytics)
+        definitions = Definitions.from_settings(services.settings.analytics, services.project.contract)
         everything = await period_facts(services.store.sessions, period, definitions)
         facts = [f for f in everything if filters.keep(f)]
         summary = summarise(facts)
@@ -237,7 +237,7 @@ def create_router() -> APIRouter:
             period, filters = _period(request), _filters(request)
         except BadPeriod as exc:
             return _error(422, "invalid_request", str(exc))
-        definitions = Definitions.from_settings(services.settings.analytics)
+        definitions = Definitions.from_settings(services.settings.analytics, services.project.contract)
         facts = await period_facts(services.store.sessions, period, definitions, filters)
         return Response(
             export_csv(breakdown(facts, by), by, summarise(facts)),

@@ -38,17 +38,9 @@ from typing import Any
 from analytics.reask import reasked
 from analytics.records import Contact, ConversationRecord, Stay, Turn
 from analytics.settings import AnalyticsSettings
+from baton.contract import Contract
 from handoff.records import Sender
 
-# intents that say nothing about what the customer needs
-NOT_A_TOPIC = frozenset(
-    {
-        "greet", "goodbye", "thanks", "affirm", "deny", "inform", "request_human",
-        "nlu_fallback", "out_of_scope", "bot_challenge", "csat", "effort",
-    }
-)  # fmt: skip
-ENDING_INTENTS = frozenset({"goodbye", "thanks"})
-ASKS_FOR_A_PERSON = "request_human"
 FALLBACK_INTENT = "nlu_fallback"
 NO_TOPIC = "(none)"
 BOT_ONLY = "(bot only)"
@@ -56,14 +48,42 @@ DIMENSIONS = ("day", "channel", "intent", "queue")
 
 
 @dataclass(frozen=True, slots=True)
+class IntentRoles:
+    """What the assistant's intents mean for the figures (from its ``baton.yml``)."""
+
+    ending: frozenset[str] = frozenset()  # the customer closes the conversation
+    affirm: frozenset[str] = frozenset()  # yes to "Did that help?"
+    deny: frozenset[str] = frozenset()  # no to it
+    person: frozenset[str] = frozenset()  # "a person, please"
+    # say nothing about what the customer needs (the survey's answers never do)
+    topicless: frozenset[str] = frozenset({FALLBACK_INTENT, "csat", "effort"})
+
+    @classmethod
+    def from_contract(cls, contract: Contract) -> IntentRoles:
+        return cls(
+            ending=frozenset(contract.conversation.ending_intents),
+            affirm=frozenset(contract.conversation.affirm_intents),
+            deny=frozenset(contract.conversation.deny_intents),
+            person=frozenset(contract.handoff.intents),
+            topicless=contract.topicless | {FALLBACK_INTENT, "csat", "effort"},
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Definitions:
     recontact_window: timedelta = timedelta(hours=24)
     bot_idle: timedelta = timedelta(minutes=30)
     abandon_after: timedelta = timedelta(minutes=30)
+    intents: IntentRoles = IntentRoles()
 
     @classmethod
-    def from_settings(cls, settings: AnalyticsSettings) -> Definitions:
-        return cls(settings.recontact_window, settings.bot_idle, settings.abandon_after)
+    def from_settings(cls, settings: AnalyticsSettings, contract: Contract) -> Definitions:
+        return cls(
+            settings.recontact_window,
+            settings.bot_idle,
+            settings.abandon_after,
+            IntentRoles.from_contract(contract),
+        )
 
 
 # -- the pieces -------------------------------------------------------------------------------
@@ -74,15 +94,15 @@ def conversation_turns(record: ConversationRecord) -> list[Turn]:
     return [t for t in record.turns if t.sender is Sender.CUSTOMER and not t.survey_answer]
 
 
-def confirms_end(turns: Sequence[Turn], index: int) -> bool:
+def confirms_end(turns: Sequence[Turn], index: int, intents: IntentRoles) -> bool:
     """Whether the customer message ``turns[index]`` closes the conversation: a goodbye, a
     thanks, or yes to a knowledge answer given since their previous message."""
     turn = turns[index]
     if turn.sender is not Sender.CUSTOMER or turn.survey_answer:
         return False
-    if turn.intent in ENDING_INTENTS:
+    if turn.intent in intents.ending:
         return True
-    if turn.intent != "affirm":
+    if turn.intent not in intents.affirm:
         return False
     for earlier in reversed(turns[:index]):
         if earlier.sender is Sender.CUSTOMER and not earlier.survey_answer:
@@ -92,7 +112,9 @@ def confirms_end(turns: Sequence[Turn], index: int) -> bool:
     return False
 
 
-def bot_end(record: ConversationRecord, now: datetime, idle: timedelta) -> datetime | None:
+def bot_end(
+    record: ConversationRecord, now: datetime, idle: timedelta, intents: IntentRoles
+) -> datetime | None:
     """When the conversation ended (see the module's definitions); None while still open."""
     turns = list(record.turns)
     customer = [
@@ -103,7 +125,7 @@ def bot_end(record: ConversationRecord, now: datetime, idle: timedelta) -> datet
     for position, index in enumerate(customer):
         following = customer[position + 1] if position + 1 < len(customer) else None
         next_at = turns[following].at if following is not None else None
-        if confirms_end(turns, index) and (next_at is None or next_at - turns[index].at >= idle):
+        if confirms_end(turns, index, intents) and (next_at is None or next_at - turns[index].at >= idle):
             return turns[index].at
         # the last message (bot, agent or customer) before the customer's next one
         last = max(t.at for t in turns[index : following if following is not None else None])
@@ -150,10 +172,10 @@ def recontacted(
     return others.any_between(record.contacts, end, until, besides=record.id)
 
 
-def topic(record: ConversationRecord) -> str:
+def topic(record: ConversationRecord, intents: IntentRoles) -> str:
     """The conversation's subject: its customer's first topical intent."""
     for turn in conversation_turns(record):
-        if turn.intent and turn.intent not in NOT_A_TOPIC:
+        if turn.intent and turn.intent not in intents.topicless:
             return turn.intent
     return NO_TOPIC
 
@@ -186,7 +208,7 @@ def stay_reasked(stay: Stay, record: ConversationRecord) -> set[str] | None:
     return reasked(stay.identity, texts)
 
 
-def knowledge_verdicts(record: ConversationRecord) -> tuple[int, int, int]:
+def knowledge_verdicts(record: ConversationRecord, intents: IntentRoles) -> tuple[int, int, int]:
     """Knowledge answers given, accepted (yes) and rejected (no) by the next customer message."""
     offered = accepted = rejected = 0
     turns = record.turns
@@ -204,20 +226,20 @@ def knowledge_verdicts(record: ConversationRecord) -> tuple[int, int, int]:
         between = turns[index + 1 : turns.index(answer)]
         if any(t.sender is Sender.BOT and t.article for t in between):
             continue
-        if answer.intent == "affirm":
+        if answer.intent in intents.affirm:
             accepted += 1
-        elif answer.intent == "deny":
+        elif answer.intent in intents.deny:
             rejected += 1
     return offered, accepted, rejected
 
 
-def fallback_turns(record: ConversationRecord) -> dict[str, tuple[int, int]]:
+def fallback_turns(record: ConversationRecord, intents: IntentRoles) -> dict[str, tuple[int, int]]:
     """Per intent in context: (customer messages, fallback messages)."""
     served = {t.reply_to_id for t in record.turns if t.sender is Sender.BOT and t.article}
     counts: dict[str, tuple[int, int]] = {}
     current = NO_TOPIC
     for turn in conversation_turns(record):
-        if turn.intent and turn.intent not in NOT_A_TOPIC:
+        if turn.intent and turn.intent not in intents.topicless:
             current = turn.intent
         fell_back = turn.intent == FALLBACK_INTENT and turn.id not in served
         seen, failed = counts.get(current, (0, 0))
@@ -260,11 +282,11 @@ class Facts:
 def conversation_facts(
     record: ConversationRecord, now: datetime, definitions: Definitions, others: ContactIndex
 ) -> Facts:
-    end = bot_end(record, now, definitions.bot_idle)
+    end = bot_end(record, now, definitions.bot_idle, definitions.intents)
     before_end = [s for s in record.stays if end is None or s.created_at <= end]
     handed_off = bool(before_end)
     asked = any(
-        t.intent == ASKS_FOR_A_PERSON and (end is None or t.at <= end)
+        t.intent in definitions.intents.person and (end is None or t.at <= end)
         for t in conversation_turns(record)
     )
     again = end is not None and recontacted(record, end, definitions.recontact_window, others)
@@ -276,12 +298,12 @@ def conversation_facts(
     else:
         contained = True
     reasks = [stay_reasked(s, record) for s in record.stays]
-    fallback = fallback_turns(record)
+    fallback = fallback_turns(record, definitions.intents)
     return Facts(
         id=record.id,
         day=record.created_at.date().isoformat(),
         channel=record.channel,
-        intent=topic(record),
+        intent=topic(record, definitions.intents),
         queue=record.stays[0].queue if record.stays else BOT_ONLY,
         handed_off=bool(record.stays),
         reasons=tuple(s.reason for s in record.stays),
@@ -305,7 +327,7 @@ def conversation_facts(
         reasked_fields=tuple(sorted({f for r in reasks if r for f in r})),
         turns_by_intent={k: v[0] for k, v in fallback.items()},
         fallbacks_by_intent={k: v[1] for k, v in fallback.items() if v[1]},
-        knowledge=knowledge_verdicts(record),
+        knowledge=knowledge_verdicts(record, definitions.intents),
         csat=tuple(s.score for s in record.surveys if s.kind == "csat" and s.score is not None),
         effort=tuple(s.score for s in record.surveys if s.kind == "effort" and s.score is not None),
         surveys_sent=sum(s.kind == "csat" for s in record.surveys),

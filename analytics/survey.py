@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 
 from analytics import texts
-from analytics.metrics import confirms_end
+from analytics.metrics import IntentRoles, confirms_end
 from analytics.models import SurveyRow
 from analytics.records import Turn
 from analytics.settings import AnalyticsSettings
@@ -78,9 +78,15 @@ def _turn(message: Message) -> Turn:
 
 class Surveys:
     def __init__(
-        self, store: ConversationStore, settings: AnalyticsSettings, publish: Publish
+        self,
+        store: ConversationStore,
+        settings: AnalyticsSettings,
+        publish: Publish,
+        *,
+        intents: IntentRoles,
     ) -> None:
         self._store = store
+        self._intents = intents
         self._sessions = store.sessions
         self.settings = settings
         self._publish = publish
@@ -140,7 +146,7 @@ class Surveys:
             )
         turns = [_turn(to_message(row)) for row in reversed(rows)]
         index = next((i for i, t in enumerate(turns) if t.id == message.id), None)
-        if index is None or not confirms_end(turns, index):
+        if index is None or not confirms_end(turns, index, self._intents):
             return []
         current = await self._store.get_conversation(conversation.id)
         if current.owner is not Owner.BOT:

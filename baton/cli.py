@@ -11,7 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agent_console.auth import Role
+from baton import paths
+from baton.contract import ContractError
 from baton.knowledge import ARTICLES, ensure_index, ensure_onnx, try_question
+from baton.project import ProjectError, load_project
 from baton.stack import StackError, StackSettings, run, serving_model
 from baton.training import TrainingFailed, ensure_model
 
@@ -21,26 +24,47 @@ if TYPE_CHECKING:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="baton", description=__doc__)
+    # every command that reads an assistant takes the folder (baton/__main__.py applies it)
+    project = argparse.ArgumentParser(add_help=False)
+    project.add_argument(
+        "--project",
+        type=Path,
+        metavar="DIR",
+        help="the assistant folder: a Rasa 3.x project with a baton.yml "
+        "(default: BATON_PROJECT_DIR, else the bundled demo)",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    run_cmd = commands.add_parser("run", help="train if needed, then start the whole stack")
+    init_cmd = commands.add_parser("init", help="write a small, working starter assistant in DIR")
+    init_cmd.add_argument("directory", type=Path)
+    init_cmd.add_argument("--force", action="store_true", help="write into a non-empty folder")
+    commands.add_parser(
+        "check", parents=[project], help="check the assistant folder and its baton.yml"
+    )
+    run_cmd = commands.add_parser(
+        "run", parents=[project], help="train if needed, then start the whole stack"
+    )
     run_cmd.add_argument("--no-train", action="store_true", help="use the existing model as is")
     train_cmd = commands.add_parser(
-        "train", help="train the Rasa model if bot/ changed; build the knowledge index if needed"
+        "train",
+        parents=[project],
+        help="train the Rasa model if the assistant changed; build the knowledge index if needed",
     )
     train_cmd.add_argument("--force", action="store_true", help="train even if nothing changed")
     index_cmd = commands.add_parser(
-        "index", help="build the knowledge index from help_centre/ if it changed"
+        "index", parents=[project], help="build the knowledge index from help_centre/ if it changed"
     )
     index_cmd.add_argument("--rebuild", action="store_true", help="build even if nothing changed")
     index_cmd.add_argument(
-        "--articles", type=Path, default=ARTICLES, help="the help centre (default: help_centre/)"
+        "--articles", type=Path, default=ARTICLES, help="the help centre (default: the assistant's help_centre/)"
     )
     ask_cmd = commands.add_parser(
-        "ask", help="what the knowledge index finds for a question, and whether the bot answers"
+        "ask",
+        parents=[project],
+        help="what the knowledge index finds for a question, and whether the bot answers",
     )
     ask_cmd.add_argument("question")
     ask_cmd.add_argument("-k", type=int, default=5, help="how many passages to show")
-    commands.add_parser("migrate", help="bring the database schema up to date")
+    commands.add_parser("migrate", parents=[project], help="bring the database schema up to date")
     telegram_cmd = commands.add_parser("telegram", help="the Telegram channel's webhook")
     telegram_actions = telegram_cmd.add_subparsers(dest="telegram_command", required=True)
     telegram_actions.add_parser(
@@ -90,7 +114,29 @@ def main(argv: list[str] | None = None) -> int:
     demo_cmd.add_argument("--url", help="the gateway (default: BATON_HOST and BATON_PORT)")
     args = parser.parse_args(argv)
 
+    if args.command == "init":
+        from baton.init import init_command
+
+        return init_command(args.directory, force=args.force)
+    wanted = getattr(args, "project", None)
+    if wanted is not None and wanted.resolve() != paths.BOT:
+        # paths are fixed when Baton's modules load: only the `baton` entry point can switch
+        print(
+            f"baton: --project {wanted} must be given to the `baton` command itself "
+            f"(or set BATON_PROJECT_DIR); this process serves {paths.BOT}",
+            file=sys.stderr,
+        )
+        return 2
     try:
+        # a broken assistant folder stops every command here, before anything starts
+        project = load_project(paths.BOT)
+    except (ProjectError, ContractError) as exc:
+        print(f"baton: {exc}", file=sys.stderr)
+        return 1
+    try:
+        if args.command == "check":
+            print(f"==> {project.dir}: the assistant {project.name!r} and its baton.yml are valid")
+            return 0
         if args.command == "train":
             _train(force=args.force)
             # an approved model may serve instead of this one: say which `baton run` starts

@@ -23,8 +23,6 @@ from baton import paths
 
 ARTICLES = paths.BOT / "help_centre"
 KNOWLEDGE_ACTION = "action_knowledge_answer"
-# messages the help centre should not answer (the bot handles them otherwise)
-UNANSWERABLE_INTENTS = ("out_of_scope", "greet", "goodbye", "thanks", "bot_challenge")
 _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 
 
@@ -51,9 +49,14 @@ class CalibrationData:
     digest: str  # of both lists: recalibrate when the bot's data changes
 
 
-def knowledge_intents(rules_file: Path) -> list[str]:
-    """Intents whose rule answers them with the help centre (nlu_fallback aside)."""
-    rules = (yaml.safe_load(rules_file.read_text()) or {}).get("rules") or []
+def knowledge_intents(data_folder: Path) -> list[str]:
+    """Intents whose rule answers them with the help centre (nlu_fallback aside), from every
+    training data file of the project."""
+    rules = [
+        rule
+        for file in sorted(data_folder.rglob("*.yml"))
+        for rule in (yaml.safe_load(file.read_text(encoding="utf-8")) or {}).get("rules") or []
+    ]
     intents: list[str] = []
     for rule in rules:
         steps = rule.get("steps") or []
@@ -82,10 +85,23 @@ def nlu_examples(nlu_folder: Path) -> dict[str, list[str]]:
 
 
 def calibration_data(bot: Path = paths.BOT) -> CalibrationData:
-    intents = knowledge_intents(bot / "data" / "rules.yml")
-    examples = nlu_examples(bot / "data" / "nlu")
+    """Questions the help centre should answer (examples of intents a rule answers from it)
+    and messages it should not (the intents ``baton.yml`` lists as unanswerable, out of scope
+    or ending the conversation)."""
+    from baton.project import load_project
+
+    contract = load_project(bot).contract
+    refused = dict.fromkeys(
+        [
+            *contract.knowledge.unanswerable_intents,
+            *contract.conversation.out_of_scope_intents,
+            *contract.conversation.ending_intents,
+        ]
+    )
+    intents = knowledge_intents(bot / "data")
+    examples = nlu_examples(bot / "data")
     answerable = [text for intent in intents for text in examples.get(intent, [])]
-    unanswerable = [text for intent in UNANSWERABLE_INTENTS for text in examples.get(intent, [])]
+    unanswerable = [text for intent in refused for text in examples.get(intent, [])]
     digest = hashlib.sha256(json.dumps([answerable, unanswerable]).encode()).hexdigest()
     return CalibrationData(answerable, unanswerable, digest)
 

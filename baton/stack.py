@@ -36,7 +36,9 @@ class StackSettings(BaseSettings):
     port: int = 8000  # gateway: web chat, APIs, console
     rasa_port: int = 5005
     actions_port: int = 5055
-    rasa_endpoints: str = "endpoints.yml"  # relative to bot/
+    # Rasa's endpoints file, relative to the assistant folder; default: one Baton writes under
+    # the assistant's var/ (its action server, an SQL tracker store on var/rasa-tracker.db)
+    rasa_endpoints: str | None = None
     startup_timeout_seconds: float = Field(default=240.0, gt=0)
 
 
@@ -61,6 +63,30 @@ def serving_model(models: Path = paths.MODELS) -> ModelChoice:
     return choose(record_path(models), model_path(models), models.parent)
 
 
+# Baton talks to Rasa over its REST channel; the assistant's own credentials.yml (other
+# channels, secrets) is not Baton's business
+CREDENTIALS = "rest:\n"
+ENDPOINTS = """\
+# written by baton run: the action server it starts and an SQL tracker store of its own
+action_endpoint:
+  url: ${BATON_ACTION_ENDPOINT_URL}
+tracker_store:
+  type: SQL
+  dialect: sqlite
+  db: ${BATON_RASA_TRACKER_DB}
+"""
+
+
+def rasa_files(var: Path) -> tuple[Path, Path]:
+    """The endpoints and credentials files Baton gives Rasa, written under ``var``."""
+    folder = var / "rasa"
+    folder.mkdir(parents=True, exist_ok=True)
+    endpoints, credentials = folder / "endpoints.yml", folder / "credentials.yml"
+    endpoints.write_text(ENDPOINTS, encoding="utf-8")
+    credentials.write_text(CREDENTIALS, encoding="utf-8")
+    return endpoints, credentials
+
+
 def specs(
     settings: StackSettings,
     var: Path = paths.VAR,
@@ -73,6 +99,9 @@ def specs(
         model = serving_model(models).path
     host = settings.host
     logs = var / "log"
+    endpoints, credentials = rasa_files(var)
+    if settings.rasa_endpoints:
+        endpoints = paths.BOT / settings.rasa_endpoints
     base_env = dict(os.environ)
     base_env.setdefault("BATON_DATABASE_URL", f"sqlite:///{var / 'baton.db'}")
     rasa = rasa_env()
@@ -97,9 +126,9 @@ def specs(
                 "--model",
                 str(model),
                 "--endpoints",
-                settings.rasa_endpoints,
+                str(endpoints),
                 "--credentials",
-                "credentials.yml",
+                str(credentials),
                 "--interface",
                 host,
                 "--port",

@@ -20,12 +20,12 @@ import agent_console.web
 import connectors.messaging
 import connectors.webchat
 from agent_console.auth import Users
-from agent_console.canned import DEFAULT_FILE as DEFAULT_CANNED
 from agent_console.canned import CannedResponses
 from agent_console.workspace import Workspace
 from analytics import prometheus
+from analytics.metrics import IntentRoles
 from analytics.survey import Surveys
-from baton import paths
+from baton.project import load_project
 from baton.knowledge import index_dir
 from gateway import console_api, desk_socket, handoff_api, heap, loop_lag
 from gateway.bus import create_bus
@@ -64,8 +64,19 @@ async def _freeze_when_warm(app: FastAPI, assistant: Assistant) -> None:
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     """Build the gateway; nothing connects until the app starts."""
     settings = settings or load_settings()
+    # the assistant's baton.yml, checked against its domain: a broken one stops the start
+    project = load_project(settings.project_dir)
+    contract = project.contract
+    settings = settings.model_copy(
+        update={
+            "handoff": settings.handoff.for_contract(contract),
+            "review": settings.review.for_contract(contract),
+        }
+    )
     # a broken canned-responses file stops the start with a message naming it
-    canned = CannedResponses.load(settings.console_canned_file or DEFAULT_CANNED)
+    canned_file = settings.console_canned_file or project.canned_file
+    canned = CannedResponses.load(canned_file) if canned_file else CannedResponses(())
+    intents = IntentRoles.from_contract(contract)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -82,6 +93,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             desk,
             rasa,
             bus,
+            contract=contract,
             max_message_chars=settings.max_message_chars,
             hours=parse_hours(settings.handoff.hours, settings.handoff.timezone),
         )
@@ -90,10 +102,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         if settings.assist_enabled:
             from agent_console.assist import Assistant  # loads MiniLM in the background
 
-            assistant = Assistant.create(store.sessions, paths.BOT, index_dir())
+            assistant = Assistant.create(store.sessions, project.dir, index_dir())
             await assistant.start()
         router.listener = Listener(store, rasa, router, workspace, assistant)
-        router.survey = Surveys(store, settings.analytics, router.publish)
+        router.survey = Surveys(store, settings.analytics, router.publish, intents=intents)
         app.state.services = Services(
             settings,
             store,
@@ -106,6 +118,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             workspace,
             canned,
             assistant,
+            project,
         )
         app.state.engine = engine
         # knowledge owners' inbox and retraining; the swap holds messages at rasa.gate

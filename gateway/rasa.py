@@ -31,6 +31,10 @@ class BotTurn:
     nlu: Nlu | None
     # the form the bot is running after this turn (e.g. "identity_form"), when known
     active_loop: str | None = None
+    # a custom action returned Rasa's ConversationPaused: the bot hands the conversation over
+    paused: bool = False
+    # the tracker's slots after the turn (the identity the bot gathered), when known
+    slots: dict[str, Any] = field(default_factory=dict)
 
 
 def parse_replies(items: list[dict[str, Any]]) -> list[BotReply]:
@@ -121,8 +125,13 @@ class RasaClient:
             tracker = response.json()
         except (httpx.HTTPError, ValueError):
             return BotTurn(replies=replies, nlu=None)
+        slots = tracker.get("slots")
         return BotTurn(
-            replies=replies, nlu=parse_latest_message(tracker), active_loop=active_loop(tracker)
+            replies=replies,
+            nlu=parse_latest_message(tracker),
+            active_loop=active_loop(tracker),
+            paused=tracker.get("paused") is True,
+            slots=slots if isinstance(slots, dict) else {},
         )
 
     async def parse(self, text: str) -> Nlu | None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from analytics.instruments import BOT_TURN_SECONDS
+from baton.contract import Contract
 from connectors.base import Inbound
 from gateway import texts
 from gateway.bus import DESK_TOPIC, EventBus
@@ -28,10 +29,11 @@ from handoff.events import Event
 from handoff.hours import BusinessHours
 from handoff.models import utcnow
 from handoff.ownership import Owner
-from handoff.records import Conversation, Message, Sender, as_identity
+from handoff.records import Conversation, Identity, Message, Sender, as_identity
+from handoff.requests import HandoffRequest, handoff_request
 from handoff.sentiment import sentiment
 from handoff.store import ConversationStore
-from handoff.triggers import evaluate
+from handoff.triggers import Reason, evaluate
 
 if TYPE_CHECKING:
     from analytics.survey import Surveys
@@ -39,10 +41,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RASA_UNAVAILABLE = "rasa_unavailable"
-# A trigger makes the bot act as if the customer asked for a person, with the reason as the
-# `handoff_reason` entity: the bot's own rules then gather identity and hand off.
-HANDOFF_TRIGGER_INTENT = "request_human"
-IDENTITY_FORM = "identity_form"
+# the reason of a handoff the bot asked for by pausing the conversation (ConversationPaused)
+BOT_PAUSED = "bot_paused"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +81,7 @@ class ConversationRouter:
         rasa: RasaClient,
         bus: EventBus,
         *,
+        contract: Contract,
         max_message_chars: int,
         hours: BusinessHours | None = None,
     ) -> None:
@@ -88,6 +89,8 @@ class ConversationRouter:
         self._desk = desk
         self._rasa = rasa
         self._bus = bus
+        # which intents ask for a person, which form gathers identity, which slots hold it
+        self._contract = contract
         self._max_chars = max_message_chars
         self._hours = hours
         self._locks = _KeyedLocks()
@@ -236,11 +239,29 @@ class ConversationRouter:
             return [error], False
         if turn.nlu is not None:
             await self.publish([await self._store.set_nlu(message, turn.nlu)])
+        form = self._contract.identity.form
         # gathering identity before a handoff, or handing off right now
-        escalating = turn.active_loop == IDENTITY_FORM or any(
-            r.custom and "handoff" in r.custom for r in turn.replies
+        escalating = (
+            (form is not None and turn.active_loop == form)
+            or turn.paused
+            or any(handoff_request(r.custom) is not None for r in turn.replies)
         )
-        return await self._apply(conversation, message, turn), escalating
+        replies = await self._apply(conversation, message, turn)
+        if escalating or turn.nlu is None:
+            return replies, escalating
+        if turn.nlu.intent in self._contract.handoff.intents:
+            # the customer asked for a person and the bot has no rule of its own for it
+            request: HandoffRequest = {
+                "reason": Reason.CUSTOMER_REQUEST.value,
+                "identity": self._identity(turn),
+            }
+            return replies + await self._hand_off(conversation, message, request), True
+        return replies, False
+
+    def _identity(self, turn: BotTurn) -> Identity:
+        """What the bot's slots say about who the customer is, by Baton's field names."""
+        slots = self._contract.identity.field_slots()
+        return as_identity({field: turn.slots.get(slot) for field, slot in slots.items()})
 
     async def _apply(
         self, conversation: Conversation, message: Message, turn: BotTurn
@@ -248,8 +269,10 @@ class ConversationRouter:
         """Store and publish the bot's replies; carry out its control messages."""
         replies = []
         for reply in turn.replies:
-            if reply.custom and isinstance(reply.custom.get("handoff"), dict):
-                replies += await self._hand_off(conversation, message, reply.custom["handoff"])
+            request = handoff_request(reply.custom)
+            if request is not None:
+                request.setdefault("identity", self._identity(turn))
+                replies += await self._hand_off(conversation, message, request)
                 continue
             if reply.text or reply.buttons or reply.image:
                 meta: dict[str, Any] = {}
@@ -258,6 +281,10 @@ class ConversationRouter:
                 if reply.custom and isinstance(reply.custom.get("article"), dict):
                     meta["article"] = reply.custom["article"]
                 replies.append(await self._reply(conversation, message, reply, meta or None))
+        if turn.paused and not any(handoff_request(r.custom) for r in turn.replies):
+            # Rasa's own convention: a custom action returned ConversationPaused
+            paused: HandoffRequest = {"reason": BOT_PAUSED, "identity": self._identity(turn)}
+            replies += await self._hand_off(conversation, message, paused)
         return replies
 
     async def _check_triggers(self, conversation: Conversation, message: Message) -> list[Message]:
@@ -270,9 +297,13 @@ class ConversationRouter:
             return []
         log.info("handoff trigger: %s", reason)
         await self._store.annotate(message, {"trigger": reason})
+        intent = self._contract.trigger
+        if intent is None:
+            # the bot has no intent for "a person, please": Baton hands off itself
+            return await self._hand_off(conversation, message, {"reason": reason})
         try:
             turn = await self._rasa.trigger_intent(
-                conversation.id, HANDOFF_TRIGGER_INTENT, {"handoff_reason": reason}
+                conversation.id, intent, {"handoff_reason": reason}
             )
         except RasaUnavailable:
             # the bot cannot ask for identity now; hand off with what is known
@@ -304,9 +335,9 @@ class ConversationRouter:
         return stored.message
 
     async def _hand_off(
-        self, conversation: Conversation, message: Message, request: dict[str, Any]
+        self, conversation: Conversation, message: Message, request: HandoffRequest
     ) -> list[Message]:
-        reason = str(request.get("reason") or "unspecified")
+        reason = request.get("reason") or "unspecified"
         identity = as_identity(request.get("identity"))
         try:
             handoff = await self._desk.request_handoff(

@@ -11,6 +11,7 @@ from starlette.requests import HTTPConnection
 from agent_console.auth import Users
 from agent_console.canned import CannedResponses
 from agent_console.workspace import Workspace
+from baton.project import Project
 from gateway.bus import EventBus
 from gateway.rasa import RasaClient
 from gateway.router import ConversationRouter
@@ -36,6 +37,7 @@ class Services:
     workspace: Workspace
     canned: CannedResponses
     assistant: Assistant | None  # None when AI assist is turned off
+    project: Project  # the assistant folder served, with its baton.yml
 
 
 def get_services(connection: HTTPConnection) -> Services:

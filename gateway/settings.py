@@ -9,6 +9,7 @@ from pydantic import Field, HttpUrl
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from analytics.settings import AnalyticsSettings
+from baton import paths
 from connectors.settings import SlackSettings, TelegramSettings
 from handoff.settings import HandoffSettings
 from retraining.settings import ReviewSettings
@@ -20,6 +21,8 @@ class GatewaySettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BATON_", env_file=".env", extra="ignore")
 
     env: Literal["development", "test", "production"] = "development"
+    # the assistant folder (a Rasa project with its baton.yml); default: the bundled demo
+    project_dir: Path = Field(default_factory=paths.project_dir)
     host: str = "127.0.0.1"
     port: int = 8000
     database_url: str = "sqlite:///var/baton.db"
@@ -36,7 +39,7 @@ class GatewaySettings(BaseSettings):
     console_session_hours: float = Field(default=12, gt=0)
     console_cookie_secure: bool = True
     console_allowed_origins: list[str] = []
-    # the team's canned responses (YAML); the shipped examples when unset
+    # the team's canned responses (YAML); default: the assistant folder's canned.yml, if any
     console_canned_file: Path | None = None
     # AI assist: suggestions to agents while they own a conversation (loads MiniLM and the index)
     assist_enabled: bool = True

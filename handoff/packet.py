@@ -4,25 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from typing_extensions import TypedDict  # pydantic needs it on Python 3.11
 
 from handoff.records import Conversation, Identity, Message, Sender
 from handoff.wire import MessageOut, NluOut, message_out
-
-# intents that carry no request of their own: they never make the summary
-_SMALL_TALK = {
-    "greet",
-    "goodbye",
-    "thanks",
-    "affirm",
-    "deny",
-    "inform",
-    "bot_challenge",
-    "request_human",
-}
-
 
 class TurnOut(TypedDict):
     message_id: int
@@ -60,7 +48,13 @@ def is_fallback(message: Message, threshold: float) -> bool:
     return message.nlu.confidence is not None and message.nlu.confidence < threshold
 
 
-def summarise(messages: Sequence[Message], identity: Identity, max_chars: int = 280) -> str:
+def summarise(
+    messages: Sequence[Message],
+    identity: Identity,
+    max_chars: int = 280,
+    *,
+    topicless: AbstractSet[str] = frozenset(),
+) -> str:
     """What the customer wants, extractively: their most telling messages, newest last.
 
     A message counts if the bot recognised a request in it (not small talk) or did not
@@ -68,7 +62,7 @@ def summarise(messages: Sequence[Message], identity: Identity, max_chars: int = 
     """
     customer = [m for m in messages if m.sender is Sender.CUSTOMER and not m.meta.get("payload")]
     telling = [
-        m for m in customer if m.nlu is None or (m.nlu.intent or "nlu_fallback") not in _SMALL_TALK
+        m for m in customer if m.nlu is None or (m.nlu.intent or "nlu_fallback") not in topicless
     ] or customer
     chosen: list[Message] = []
     used = 0
@@ -114,7 +108,10 @@ def build_packet(
     priority: int,
     identity: Identity,
     low_confidence_threshold: float,
+    topicless: AbstractSet[str] = frozenset(),
 ) -> Packet:
+    """``topicless``: the assistant's intents that carry no request of their own (greetings,
+    answers to the bot's questions), which never make the summary."""
     trail: list[TurnOut] = []
     for m in messages:
         if m.sender is not Sender.CUSTOMER:
@@ -136,7 +133,7 @@ def build_packet(
         "queue": queue,
         "priority": priority,
         "identity": identity,
-        "summary": summarise(messages, identity),
+        "summary": summarise(messages, identity, topicless=topicless),
         "nlu_trail": trail,
         "articles": articles_shown(messages),
         "transcript": [message_out(m) for m in messages],

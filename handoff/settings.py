@@ -5,27 +5,19 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from baton.contract import Contract
+
 
 class HandoffSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BATON_HANDOFF_", env_file=".env", extra="ignore")
 
     # -- routing: which queue a handoff goes to, by the last recognised intent
     default_queue: str = "general"
-    intent_queues: dict[str, str] = {
-        "order_status": "orders",
-        "cancel_order": "orders",
-        "change_address": "orders",
-        "delivery_options": "orders",
-        "payment_problem": "billing",
-        "refund_status": "billing",
-        "returns": "billing",
-        "discount_code": "billing",
-        "product_question": "technical",
-        "warranty": "technical",
-        "stock_availability": "technical",
-    }
+    # the assistant's baton.yml fills these (queues, handoff.priority, handoff.always_human_intents,
+    # conversation.deny_intents and the topicless intents): see HandoffSettings.for_contract
+    intent_queues: dict[str, str] = {}
     # -- priority: higher is served first
-    reason_priority: dict[str, int] = {"complaint": 1, "negative_sentiment": 1}
+    reason_priority: dict[str, int] = {"negative_sentiment": 1}
     vip_emails: list[str] = []  # identified customers served before everyone else
     vip_priority: int = 2
     # -- triggers evaluated by the gateway after every bot turn
@@ -34,10 +26,12 @@ class HandoffSettings(BaseSettings):
     # 0 leaves the judgement to the calibrated NLU
     low_confidence_threshold: float = Field(default=0.0, ge=0, le=1)
     low_confidence_turns: int = Field(default=2, ge=1)  # consecutive fallback/low-confidence turns
-    always_human_intents: list[str] = ["complaint"]
+    always_human_intents: list[str] = []
     # a knowledge answer turned down this many times (the customer's next intent is one of these)
     knowledge_rejections: int = Field(default=2, ge=1)
-    knowledge_rejection_intents: list[str] = ["deny"]
+    knowledge_rejection_intents: list[str] = []
+    # intents that say nothing about which team should take a conversation
+    topicless_intents: frozenset[str] = frozenset({"nlu_fallback"})
     sentiment_threshold: float = Field(default=-0.5, ge=-1, le=0)  # mean VADER compound
     sentiment_turns: int = Field(default=3, ge=1)  # over the last N customer messages
     # -- when humans answer; outside these hours a handoff becomes a ticket in the queue
@@ -46,6 +40,20 @@ class HandoffSettings(BaseSettings):
     # -- waiting estimate: median of the last N assignment times in the queue
     wait_sample: int = Field(default=20, ge=1)
     default_wait_seconds: int = 120  # before any assignment has been observed
+
+
+    def for_contract(self, contract: Contract) -> HandoffSettings:
+        """These settings with what the assistant's ``baton.yml`` says about its intents."""
+        return self.model_copy(
+            update={
+                "default_queue": contract.handoff.default_queue,
+                "intent_queues": dict(contract.queues),
+                "reason_priority": {**self.reason_priority, **contract.handoff.priority},
+                "always_human_intents": list(contract.handoff.always_human_intents),
+                "knowledge_rejection_intents": list(contract.conversation.deny_intents),
+                "topicless_intents": contract.topicless,
+            }
+        )
 
 
 def load_handoff_settings() -> HandoffSettings:

@@ -64,13 +64,11 @@ def slug_of(title: str) -> str:
     return "-".join(words)[:60].strip("-") or "article"
 
 
-def render_article(draft: Draft, url_base: str) -> str:
-    meta = {
-        "id": draft.slug,
-        "title": draft.title,
-        "url": f"{url_base.rstrip('/')}/{draft.slug}",
-        "tags": list(draft.tags),
-    }
+def render_article(draft: Draft, url_base: str | None) -> str:
+    meta: dict[str, object] = {"id": draft.slug, "title": draft.title}
+    if url_base:  # without one the article is answered without a link
+        meta["url"] = f"{url_base.rstrip('/')}/{draft.slug}"
+    meta["tags"] = list(draft.tags)
     header = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, default_flow_style=None)
     return f"---\n{header}---\n{draft.body.strip()}\n"
 
@@ -81,7 +79,7 @@ class Drafts:
         sessions: async_sessionmaker[AsyncSession],
         labels: LabelBook,
         help_centre: Path,
-        url_base: str,
+        url_base: str | None,
     ) -> None:
         self._sessions = sessions
         self._labels = labels

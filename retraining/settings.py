@@ -8,6 +8,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from baton import paths
+from baton.contract import Contract
 
 
 class ReviewSettings(BaseSettings):
@@ -26,8 +27,9 @@ class ReviewSettings(BaseSettings):
     # var/knowledge, as `baton index`), and the command that rebuilds it
     knowledge_index_dir: Path | None = None
     baton_bin: Path = paths.VENV_BIN / "baton"
-    # published articles link to <this>/<article id>
-    article_url_base: str = "https://voltify.example/help"
+    # published articles link to <this>/<article id>; default: baton.yml's
+    # knowledge.article_url_base
+    article_url_base: str | None = None
     # per-run copies of the project, training logs and Rasa's component cache
     work_dir: Path = paths.VAR / "retrain"
     rasa_bin: Path = paths.RASA_VENV_BIN / "rasa"
@@ -42,11 +44,24 @@ class ReviewSettings(BaseSettings):
     replay_messages: int = Field(default=200, ge=0)
     # share of the reviewed examples kept out of training to evaluate on (a stable split)
     held_out_share: float = Field(default=0.2, ge=0, lt=1)
-    # intents whose recognition still ends with a person (not contained)
-    handoff_intents: list[str] = ["request_human", "complaint"]
+    # intents whose recognition still ends with a person (not contained): the assistant's
+    # handoff.intents and handoff.always_human_intents (ReviewSettings.for_contract)
+    handoff_intents: list[str] = []
     train_timeout_seconds: float = Field(default=1800, gt=0)
     # starting the candidate's short-lived Rasa server for the evaluation
     evaluation_start_seconds: float = Field(default=240, gt=0)
+
+    def for_contract(self, contract: Contract) -> ReviewSettings:
+        """These settings with what the assistant's ``baton.yml`` says."""
+        update: dict[str, object] = {}
+        if not self.handoff_intents:
+            update["handoff_intents"] = [
+                *contract.handoff.intents,
+                *contract.handoff.always_human_intents,
+            ]
+        if self.article_url_base is None:
+            update["article_url_base"] = contract.knowledge.article_url_base
+        return self.model_copy(update=update)
 
     @property
     def models(self) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
+from analytics.metrics import IntentRoles
 from analytics.records import Turn
 from handoff.records import Sender
 
@@ -26,3 +27,16 @@ def bot(minutes: float, **kw: object) -> Turn:
 
 def agent(minutes: float, text: str) -> Turn:
     return Turn(id=next(_ids), sender=Sender.AGENT, at=at(minutes), text=text)
+
+
+# what the intents of these hand-built records mean (an assistant says it in its baton.yml)
+ROLES = IntentRoles(
+    ending=frozenset({"goodbye", "thanks"}),
+    affirm=frozenset({"affirm"}),
+    deny=frozenset({"deny"}),
+    person=frozenset({"request_human"}),
+    topicless=frozenset(
+        {"greet", "goodbye", "thanks", "affirm", "deny", "inform", "request_human",
+         "nlu_fallback", "out_of_scope", "bot_challenge", "csat", "effort"}
+    ),
+)  # fmt: skip

@@ -19,6 +19,7 @@ from handoff.database import create_engine
 from handoff.models import HandoffRow, MessageRow
 from handoff.records import Sender
 from handoff.store import ConversationStore
+from tests.analytics.build import ROLES
 from tests.stack import Stack, running_stack
 
 
@@ -73,7 +74,7 @@ async def test_a_handful_of_conversations_through_the_real_stack(stack: Stack) -
         assert report.conversations >= 14 and report.customers <= report.conversations
         assert sum(report.scenarios.values()) == report.customers
         today = datetime.now(UTC).date()
-        facts = await period_facts(sessions, Period(today, today), Definitions())
+        facts = await period_facts(sessions, Period(today, today), Definitions(intents=ROLES))
         summary = summarise(facts)
         assert summary.conversations == report.conversations
         assert summary.stays == report.handoffs

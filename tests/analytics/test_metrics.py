@@ -21,12 +21,13 @@ from analytics.metrics import (
     summarise,
 )
 from analytics.records import Contact, ConversationRecord, Stay, SurveyAnswer, Turn
-from tests.analytics.build import agent, at, bot, customer
+from tests.analytics.build import ROLES, agent, at, bot, customer
 
 DEFS = Definitions(
     recontact_window=timedelta(hours=24),
     bot_idle=timedelta(minutes=30),
     abandon_after=timedelta(minutes=30),
+    intents=ROLES,
 )
 LATER = at(60 * 48)  # "now": two days after the conversations, every window has passed
 
@@ -50,21 +51,21 @@ def helped(conversation_id: str = "c1", start: float = 0, **kw: object) -> Conve
 
 def test_yes_to_a_knowledge_answer_ends_the_conversation_at_that_message() -> None:
     record = helped()
-    assert confirms_end(record.turns, 3)
-    assert bot_end(record, LATER, DEFS.bot_idle) == at(1)
+    assert confirms_end(record.turns, 3, ROLES)
+    assert bot_end(record, LATER, DEFS.bot_idle, ROLES) == at(1)
 
 
 def test_yes_without_a_knowledge_answer_before_it_does_not_end_it() -> None:
     turns = (customer(0, "order_status"), bot(0.1), customer(1, "affirm"))
-    assert not confirms_end(turns, 2)
+    assert not confirms_end(turns, 2, ROLES)
 
 
 def test_an_unconfirmed_conversation_ends_after_the_idle_timeout_not_before() -> None:
     record = ConversationRecord(
         "c", "webchat", at(0), turns=(customer(0, "order_status"), bot(0.2))
     )
-    assert bot_end(record, at(10), DEFS.bot_idle) is None  # still open
-    assert bot_end(record, at(31), DEFS.bot_idle) == at(0.2) + DEFS.bot_idle
+    assert bot_end(record, at(10), DEFS.bot_idle, ROLES) is None  # still open
+    assert bot_end(record, at(31), DEFS.bot_idle, ROLES) == at(0.2) + DEFS.bot_idle
 
 
 def test_a_goodbye_followed_up_within_the_idle_timeout_is_not_the_end() -> None:
@@ -76,7 +77,7 @@ def test_a_goodbye_followed_up_within_the_idle_timeout_is_not_the_end() -> None:
         customer(6, "thanks"),
     )
     record = ConversationRecord("c", "webchat", at(0), turns=turns)
-    assert bot_end(record, LATER, DEFS.bot_idle) == at(6)
+    assert bot_end(record, LATER, DEFS.bot_idle, ROLES) == at(6)
 
 
 def test_contained_when_nobody_comes_back_within_the_window() -> None:
@@ -239,7 +240,7 @@ def test_knowledge_acceptance_counts_yes_and_no_to_each_answer() -> None:
             bot(4, article=True),  # never judged
         ),
     )
-    assert knowledge_verdicts(record) == (3, 1, 1)
+    assert knowledge_verdicts(record, ROLES) == (3, 1, 1)
 
 
 def test_fallback_turns_count_per_intent_in_context_and_skip_those_the_help_centre_served() -> None:
@@ -259,7 +260,7 @@ def test_fallback_turns_count_per_intent_in_context_and_skip_those_the_help_cent
             bot(3.1, reply_to_id=served.id, article=True),
         ),
     )
-    assert fallback_turns(record) == {NO_TOPIC: (1, 1), "warranty": (3, 1)}
+    assert fallback_turns(record, ROLES) == {NO_TOPIC: (1, 1), "warranty": (3, 1)}
 
 
 def test_breakdowns_by_channel_intent_queue_and_day() -> None:

@@ -15,14 +15,17 @@ from analytics.prometheus import exposition, read_figures
 from analytics.queries import BadPeriod, Filters, Period, load_records, period_facts
 from analytics.settings import AnalyticsSettings
 from analytics.survey import Surveys
+from baton import paths
+from baton.project import load_project
 from handoff.agents import AgentDirectory
 from handoff.database import alembic_config, create_engine, migrate
 from handoff.desk import HandoffDesk
 from handoff.records import Nlu, Sender
 from handoff.settings import HandoffSettings
 from handoff.store import ConversationStore
+from tests.analytics.build import ROLES
 
-DEFS = Definitions()
+DEFS = Definitions(intents=ROLES)
 
 
 async def _noop(events: object) -> None:
@@ -32,8 +35,10 @@ async def _noop(events: object) -> None:
 async def played(store: ConversationStore) -> dict[str, str]:
     """Three conversations: one the bot helped, one handed off, answered and resolved with a
     survey answer, one waiting in the queue."""
-    desk = HandoffDesk(store.sessions, HandoffSettings())
-    surveys = Surveys(store, AnalyticsSettings(), _noop)
+    desk = HandoffDesk(
+        store.sessions, HandoffSettings().for_contract(load_project(paths.DEMO).contract)
+    )
+    surveys = Surveys(store, AnalyticsSettings(), _noop, intents=ROLES)
     helped = await store.create_conversation("webchat")
     ask = await store.add_message(
         helped.id, channel="webchat", sender=Sender.CUSTOMER, text="return? dana@example.com",

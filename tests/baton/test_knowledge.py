@@ -24,7 +24,7 @@ CORPUS = Path(__file__).parent.parent / "knowledge_index" / "corpus"
 
 
 def test_the_help_centre_intents_are_read_from_the_rules() -> None:
-    intents = knowledge_intents(paths.BOT / "data" / "rules.yml")
+    intents = knowledge_intents(paths.BOT / "data")
     assert {"returns", "delivery_options", "warranty", "contact_hours"} <= set(intents)
     assert not {"nlu_fallback", "greet", "order_status", "request_human"} & set(intents)
 

@@ -161,7 +161,7 @@ def test_the_demo_bots_responses() -> None:
 
 def test_the_demo_bots_help_centre_intents_get_nothing_from_this_source() -> None:
     responses = BotResponses.load(paths.BOT)
-    intents = knowledge_intents(paths.BOT / "data" / "rules.yml")
+    intents = knowledge_intents(paths.BOT / "data")
     assert "returns" in intents and "refund_status" in intents
     assert not [i for i in intents if responses.for_intent(i, {}) is not None]
 
