@@ -219,11 +219,15 @@ def read_contract(file: Path) -> Contract:
         return Contract.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
-        key = ".".join(str(part) for part in first["loc"]) or None
+        key = "".join(
+            f"[{part}]" if isinstance(part, int) else f".{part}" for part in first["loc"]
+        ).lstrip(".")
         message = first["msg"]
         if first["type"] == "extra_forbidden":
             message = "unknown key (see docs/assistant.md for the keys baton.yml takes)"
-        raise ContractError(file, key, message) from None
+        elif isinstance(first.get("input"), bool):
+            message += " (YAML reads yes/no/on/off as true/false: put the name in quotes)"
+        raise ContractError(file, key or None, message) from None
 
 
 def check_against(
