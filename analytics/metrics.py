@@ -125,7 +125,8 @@ def bot_end(
     for position, index in enumerate(customer):
         following = customer[position + 1] if position + 1 < len(customer) else None
         next_at = turns[following].at if following is not None else None
-        if confirms_end(turns, index, intents) and (next_at is None or next_at - turns[index].at >= idle):
+        quiet = next_at is None or next_at - turns[index].at >= idle
+        if confirms_end(turns, index, intents) and quiet:
             return turns[index].at
         # the last message (bot, agent or customer) before the customer's next one
         last = max(t.at for t in turns[index : following if following is not None else None])

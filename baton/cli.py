@@ -55,7 +55,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     index_cmd.add_argument("--rebuild", action="store_true", help="build even if nothing changed")
     index_cmd.add_argument(
-        "--articles", type=Path, default=ARTICLES, help="the help centre (default: the assistant's help_centre/)"
+        "--articles",
+        type=Path,
+        default=ARTICLES,
+        help="the help centre (default: the assistant's help_centre/)",
     )
     ask_cmd = commands.add_parser(
         "ask",

@@ -25,9 +25,9 @@ from typing import Any
 import yaml
 
 from baton import paths
-from baton.paths import var_dir
 from baton.contract import CONTRACT_FILE, Contract, ContractError, check_against, read_contract
 from baton.domain import domain_path, intent_names, load_domain
+from baton.paths import var_dir
 
 
 class ProjectError(ValueError):
@@ -101,7 +101,8 @@ def load_project(directory: Path | None = None) -> Project:
     try:
         domain = load_domain(folder)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ProjectError(f"{where}: the domain is not valid YAML: {' '.join(str(exc).split())}")
+        problem = " ".join(str(exc).split())
+        raise ProjectError(f"{where}: the domain is not valid YAML: {problem}") from None
     except AttributeError:
         raise ProjectError(f"{where}: the domain must be a mapping (intents, slots, …)") from None
     file = folder / CONTRACT_FILE

@@ -25,8 +25,8 @@ from agent_console.workspace import Workspace
 from analytics import prometheus
 from analytics.metrics import IntentRoles
 from analytics.survey import Surveys
-from baton.project import load_project
 from baton.knowledge import index_dir
+from baton.project import load_project
 from gateway import console_api, desk_socket, handoff_api, heap, loop_lag
 from gateway.bus import create_bus
 from gateway.errors import install_error_handlers

@@ -1,8 +1,10 @@
 """The handoff desk: queues, claims, transfers, resolution — every ownership move after the bot.
 
-Every move is a conditional write on the owner (and agent) that was read, so concurrent
-moves cannot both win: of many agents claiming one conversation exactly one succeeds and
-the others get ``ClaimConflict``. Each move appends its events in the same transaction.
+Every move goes through ``write_move``, the one writer of a conversation's owner: it asks
+``ownership.transition`` for the new owner and writes it only if the owner (and agent) are
+still what was read, so concurrent moves cannot both win: of many agents claiming one
+conversation exactly one succeeds and the others get ``ClaimConflict``. Each move appends
+its events in the same transaction.
 """
 
 from __future__ import annotations
@@ -34,9 +36,6 @@ from handoff.records import (
 from handoff.settings import HandoffSettings
 from handoff.store import Stored, insert_message, load_conversation, to_conversation, to_message
 from handoff.wire import owner_data
-
-# intents that say nothing about which team should take the conversation
-_NOT_A_TOPIC = {"request_human", "inform", "affirm", "deny", "nlu_fallback", "greet", "thanks"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +79,6 @@ class HandoffDesk:
         """Queue a bot-owned conversation with its packet; raises ``IllegalTransition``."""
         async with self._sessions.begin() as session:
             row = await load_conversation(session, conversation_id)
-            current = Owner(row.owner)
-            transition(current, Move.HANDOFF)
             merged = as_identity((row.identity or {}) | as_identity(identity))
             messages = [
                 to_message(m)
@@ -95,14 +92,15 @@ class HandoffDesk:
                 (
                     m.nlu.intent
                     for m in reversed(messages)
-                    if m.nlu and m.nlu.intent and m.nlu.intent not in _NOT_A_TOPIC
+                    if m.nlu
+                    and m.nlu.intent
+                    and m.nlu.intent not in self.settings.topicless_intents
                 ),
                 None,
             )
             queue, priority = self.route(last_intent, reason, merged)
             now = utcnow()
             values: dict[str, Any] = {
-                "owner": Owner.QUEUED.value,
                 "handoff_reason": reason,
                 "queue": queue,
                 "priority": priority,
@@ -111,8 +109,8 @@ class HandoffDesk:
                 "identity": dict(merged),
                 "updated_at": now,
             } | contact_columns(merged)
-            await self._conditional(session, conversation_id, current, None, values)
-            conversation = to_conversation(await load_conversation(session, conversation_id))
+            row = await write_move(session, conversation_id, Owner(row.owner), Move.HANDOFF, values)
+            conversation = to_conversation(row)
             packet = build_packet(
                 conversation,
                 messages,
@@ -121,6 +119,7 @@ class HandoffDesk:
                 priority=priority,
                 identity=merged,
                 low_confidence_threshold=self.settings.low_confidence_threshold,
+                topicless=self.settings.topicless_intents,
             )
             session.add(
                 HandoffRow(
@@ -166,19 +165,9 @@ class HandoffDesk:
                 if check_capacity and agent.load >= agent.capacity:
                     raise AgentAtCapacity(agent_id, agent.capacity)
             now = utcnow()
-            row = await session.scalar(
-                update(ConversationRow)
-                .where(
-                    ConversationRow.id == conversation_id,
-                    ConversationRow.owner == Owner.QUEUED.value,
-                )
-                .values(owner=Owner.ASSIGNED.value, agent_id=agent_id, updated_at=now)
-                .returning(ConversationRow)
-                .execution_options(populate_existing=True)
-            )
-            if row is None:
-                row = await load_conversation(session, conversation_id)
-                raise ClaimConflict(conversation_id, row.owner, row.agent_id)
+            # not read first: the write itself finds out whether the conversation still waits
+            values = {"agent_id": agent_id, "updated_at": now}
+            row = await write_move(session, conversation_id, Owner.QUEUED, Move.ASSIGN, values)
             conversation = to_conversation(row)
             handoff = await self._open_handoff(session, conversation_id)
             if handoff is not None and handoff.assigned_at is None:
@@ -258,10 +247,16 @@ class HandoffDesk:
         async with self._sessions.begin() as session:
             target = await load_agent(session, to_agent_id)
             await self._owned(session, conversation_id, agent_id)
-            transition(Owner.ASSIGNED, Move.TRANSFER_TO_AGENT)
             values = {"agent_id": to_agent_id, "updated_at": utcnow()}
-            await self._conditional(session, conversation_id, Owner.ASSIGNED, agent_id, values)
-            conversation = to_conversation(await load_conversation(session, conversation_id))
+            row = await write_move(
+                session,
+                conversation_id,
+                Owner.ASSIGNED,
+                Move.TRANSFER_TO_AGENT,
+                values,
+                held_by=agent_id,
+            )
+            conversation = to_conversation(row)
             data = owner_data(conversation, target.name) | {"transferred_from": agent_id}
             event = await append_event(session, conversation_id, "owner", data)
         return Moved(conversation, [event])
@@ -270,17 +265,17 @@ class HandoffDesk:
         async with self._sessions.begin() as session:
             await require_queue(session, queue)
             await self._owned(session, conversation_id, agent_id)
-            transition(Owner.ASSIGNED, Move.TRANSFER_TO_QUEUE)
             now = utcnow()
-            values = {
-                "owner": Owner.QUEUED.value,
-                "agent_id": None,
-                "queue": queue,
-                "queued_at": now,
-                "updated_at": now,
-            }
-            await self._conditional(session, conversation_id, Owner.ASSIGNED, agent_id, values)
-            conversation = to_conversation(await load_conversation(session, conversation_id))
+            values = {"agent_id": None, "queue": queue, "queued_at": now, "updated_at": now}
+            row = await write_move(
+                session,
+                conversation_id,
+                Owner.ASSIGNED,
+                Move.TRANSFER_TO_QUEUE,
+                values,
+                held_by=agent_id,
+            )
+            conversation = to_conversation(row)
             data = owner_data(conversation) | {"transferred_from": agent_id}
             event = await append_event(session, conversation_id, "owner", data)
         return Moved(conversation, [event])
@@ -358,37 +353,18 @@ class HandoffDesk:
             raise NotOwner(conversation_id, agent_id)
         return row
 
-    async def _conditional(
-        self,
-        session: AsyncSession,
-        conversation_id: str,
-        owner: Owner,
-        agent_id: str | None,
-        values: dict[str, Any],
-    ) -> None:
-        """Write ``values`` only if owner (and agent) are still what was read."""
-        query = update(ConversationRow).where(
-            ConversationRow.id == conversation_id, ConversationRow.owner == owner.value
-        )
-        if owner is Owner.ASSIGNED:
-            query = query.where(ConversationRow.agent_id == agent_id)
-        result = await session.execute(query.values(**values))
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            row = await load_conversation(session, conversation_id)
-            raise ClaimConflict(conversation_id, row.owner, row.agent_id)
-
     async def _simple_move(
         self, conversation_id: str, move: Move, *, agent_id: str | None, clear: bool
     ) -> Moved:
         async with self._sessions.begin() as session:
             row = await load_conversation(session, conversation_id)
-            current = Owner(row.owner)
-            target = transition(current, move)
-            values: dict[str, Any] = {"owner": target.value, "updated_at": utcnow()}
+            values: dict[str, Any] = {"updated_at": utcnow()}
             if clear:
                 values |= {"agent_id": None, "queue": None, "queued_at": None}
-            await self._conditional(session, conversation_id, current, row.agent_id, values)
-            conversation = to_conversation(await load_conversation(session, conversation_id))
+            row = await write_move(
+                session, conversation_id, Owner(row.owner), move, values, held_by=row.agent_id
+            )
+            conversation = to_conversation(row)
             event = await append_event(session, conversation_id, "owner", owner_data(conversation))
         return Moved(conversation, [event])
 
@@ -398,17 +374,17 @@ class HandoffDesk:
         async with self._sessions.begin() as session:
             await load_agent(session, agent_id)
             row = await load_conversation(session, conversation_id)
-            current = Owner(row.owner)
-            if current is Owner.ASSIGNED and row.agent_id != agent_id:
+            if row.owner == Owner.ASSIGNED.value and row.agent_id != agent_id:
                 raise NotOwner(conversation_id, agent_id)
-            target = transition(current, move)
             now = utcnow()
-            values = {"owner": target.value, "agent_id": None, "queued_at": None, "updated_at": now}
-            await self._conditional(session, conversation_id, current, row.agent_id, values)
+            values = {"agent_id": None, "queued_at": None, "updated_at": now}
+            row = await write_move(
+                session, conversation_id, Owner(row.owner), move, values, held_by=row.agent_id
+            )
+            conversation = to_conversation(row)
             handoff = await self._open_handoff(session, conversation_id)
             if handoff is not None:
                 handoff.ended_at, handoff.outcome, handoff.resolution_note = now, outcome, note
-            conversation = to_conversation(await load_conversation(session, conversation_id))
             data = owner_data(conversation) | {"outcome": outcome, "by": agent_id}
             event = await append_event(session, conversation_id, "owner", data)
         return Moved(conversation, [event])
@@ -451,6 +427,39 @@ class HandoffDesk:
         waits = [(done - asked).total_seconds() for asked, done in rows if done is not None]
         per_customer = statistics.median(waits) if waits else self.settings.default_wait_seconds
         return round(per_customer * position)
+
+
+async def write_move(
+    session: AsyncSession,
+    conversation_id: str,
+    current: Owner,
+    move: Move,
+    values: dict[str, Any],
+    *,
+    held_by: str | None = None,
+) -> ConversationRow:
+    """The one writer of a conversation's owner; returns the conversation as written.
+
+    The new owner is what ``transition`` makes of ``current`` by ``move``; it is written, with
+    the other columns of the move (``values``), only if the owner is still ``current`` (and,
+    for an assigned conversation, the agent still ``held_by``). Raises ``IllegalTransition`` if
+    the table forbids the move, ``ClaimConflict`` if another move came first.
+    """
+    owner = transition(current, move)
+    query = update(ConversationRow).where(
+        ConversationRow.id == conversation_id, ConversationRow.owner == current.value
+    )
+    if current is Owner.ASSIGNED:
+        query = query.where(ConversationRow.agent_id == held_by)
+    row = await session.scalar(
+        query.values(**values, owner=owner.value)
+        .returning(ConversationRow)
+        .execution_options(populate_existing=True)
+    )
+    if row is None:
+        latest = await load_conversation(session, conversation_id)
+        raise ClaimConflict(conversation_id, latest.owner, latest.agent_id)
+    return row
 
 
 def _with_load(agent: Agent, load: int) -> Agent:

@@ -2,7 +2,8 @@
 
 Every inbound message consults the owner: only a bot-owned conversation reaches Rasa.
 The moves between owners are a table; ``transition`` is the only way to change owner
-and refuses a move the table does not list.
+and refuses a move the table does not list. The one place that writes the owner it gives
+is ``handoff.desk.write_move`` (a new conversation starts with the bot).
 """
 
 from __future__ import annotations

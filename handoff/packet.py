@@ -12,6 +12,7 @@ from typing_extensions import TypedDict  # pydantic needs it on Python 3.11
 from handoff.records import Conversation, Identity, Message, Sender
 from handoff.wire import MessageOut, NluOut, message_out
 
+
 class TurnOut(TypedDict):
     message_id: int
     text: str

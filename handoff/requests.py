@@ -24,7 +24,8 @@ class HandoffRequest(TypedDict, total=False):
 
 
 def handoff_message(request: HandoffRequest) -> dict[str, Any]:
-    """The custom message an action sends to hand off (``dispatcher.utter_message(json_message=…)``)."""
+    """The custom message an action sends to hand off
+    (``dispatcher.utter_message(json_message=…)``)."""
     return {HANDOFF_KEY: dict(request)}
 
 

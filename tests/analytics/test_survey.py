@@ -4,11 +4,13 @@ nor reopen the conversation; bad answers get a clear reply and lose nothing)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from analytics.metrics import IntentRoles
 from analytics.models import SurveyRow
 from analytics.settings import AnalyticsSettings
 from analytics.survey import Answer, Surveys, parse_answer
@@ -42,9 +44,23 @@ def test_parse_answer(text: str, payload: str | None, expected: Answer | None) -
     assert parse_answer(text, payload) == expected
 
 
-async def _published(events: Any) -> None:
-    for event in events:
-        assert event is None or isinstance(event, Event)
+# the demo's ending and yes intents (its baton.yml says the same)
+INTENTS = IntentRoles(ending=frozenset({"goodbye", "thanks"}), affirm=frozenset({"affirm"}))
+
+
+class Published:
+    """Stands in for the gateway's publish: keeps every event the survey hands it."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    async def __call__(self, events: Iterable[Event | None]) -> None:
+        self.events.extend(e for e in events if e is not None)
+
+    def messages(self) -> list[dict[str, Any]]:
+        """The messages published so far (all events must be messages)."""
+        assert [e.type for e in self.events] == ["message"] * len(self.events)
+        return [e.data["message"] for e in self.events]
 
 
 async def _conversation_with(
@@ -65,7 +81,8 @@ async def _conversation_with(
 
 
 async def test_a_goodbye_gets_the_survey_once(store: ConversationStore) -> None:
-    surveys = Surveys(store, AnalyticsSettings(), _published)
+    published = Published()
+    surveys = Surveys(store, AnalyticsSettings(), published, intents=INTENTS)
     conversation, bye = await _conversation_with(
         store,
         (Sender.CUSTOMER, "where is my order", "order_status"),
@@ -75,11 +92,16 @@ async def test_a_goodbye_gets_the_survey_once(store: ConversationStore) -> None:
     [question] = await surveys.after_bot_turn(conversation, bye)
     assert question.buttons[0] == {"title": "1", "payload": '/csat{"score":1}'}
     assert question.meta == {"survey": "csat"}
+    [sent] = published.messages()
+    assert published.events[0].conversation_id == conversation.id
+    assert (sent["id"], sent["sender"], sent["text"]) == (question.id, "bot", question.text)
+    assert sent["buttons"] == question.buttons and len(sent["buttons"]) == 5
     again = await store.add_message(
         conversation.id, channel="webchat", sender=Sender.CUSTOMER, text="thanks"
     )
     await store.set_nlu(again.message, Nlu("thanks", 0.9))
     assert await surveys.after_bot_turn(conversation, again.message) == []  # one per window
+    assert len(published.events) == 1  # nothing more was sent
     async with store.sessions() as session:
         rows = list(await session.scalars(select(SurveyRow)))
     assert [(r.kind, r.after, r.status) for r in rows] == [("csat", "bot", "open")]
@@ -88,7 +110,8 @@ async def test_a_goodbye_gets_the_survey_once(store: ConversationStore) -> None:
 async def test_yes_to_a_knowledge_answer_gets_the_survey_other_turns_do_not(
     store: ConversationStore,
 ) -> None:
-    surveys = Surveys(store, AnalyticsSettings(), _published)
+    published = Published()
+    surveys = Surveys(store, AnalyticsSettings(), published, intents=INTENTS)
     conversation, yes = await _conversation_with(
         store,
         (Sender.CUSTOMER, "can I return it", "returns"),
@@ -96,14 +119,44 @@ async def test_yes_to_a_knowledge_answer_gets_the_survey_other_turns_do_not(
         (Sender.BOT, "Did that help?", None),
         (Sender.CUSTOMER, "yes", "affirm"),
     )
-    assert len(await surveys.after_bot_turn(conversation, yes)) == 1
-    other, question = await _conversation_with(
+    [question] = await surveys.after_bot_turn(conversation, yes)
+    assert [m["id"] for m in published.messages()] == [question.id]
+    assert published.messages()[0]["text"] == question.text
+    other, asked = await _conversation_with(
         store, (Sender.CUSTOMER, "where is my order", "order_status"),
     )  # fmt: skip
-    assert await surveys.after_bot_turn(other, question) == []
-    off = Surveys(store, AnalyticsSettings(survey_enabled=False), _published)
+    assert await surveys.after_bot_turn(other, asked) == []
+    off = Surveys(store, AnalyticsSettings(survey_enabled=False), published, intents=INTENTS)
     third, bye = await _conversation_with(store, (Sender.CUSTOMER, "bye", "goodbye"))
     assert await off.after_bot_turn(third, bye) == []
+    assert [e.conversation_id for e in published.events] == [conversation.id]  # no more
+
+
+async def test_an_answer_publishes_the_next_question_anything_else_publishes_nothing(
+    store: ConversationStore,
+) -> None:
+    published = Published()
+    surveys = Surveys(store, AnalyticsSettings(), published, intents=INTENTS)
+    conversation, bye = await _conversation_with(store, (Sender.CUSTOMER, "bye", "goodbye"))
+    [csat] = await surveys.after_bot_turn(conversation, bye)
+    four = await store.add_message(
+        conversation.id, channel="webchat", sender=Sender.CUSTOMER, text="4"
+    )
+    [effort] = await surveys.intercept(conversation, four.message, None) or []
+    assert effort.meta == {"survey": "effort"} and effort.reply_to_id == four.message.id
+    assert [m["id"] for m in published.messages()] == [csat.id, effort.id]
+
+    chat = await store.add_message(
+        conversation.id, channel="webchat", sender=Sender.CUSTOMER, text="one more question"
+    )
+    assert await surveys.intercept(conversation, chat.message, None) is None  # for the bot
+    assert [m["id"] for m in published.messages()] == [csat.id, effort.id]  # nothing new
+    async with store.sessions() as session:
+        rows = list(await session.scalars(select(SurveyRow).order_by(SurveyRow.id)))
+    assert [(r.kind, r.score, r.status) for r in rows] == [
+        ("csat", 4, "answered"),
+        ("effort", None, "skipped"),
+    ]
 
 
 async def resolved_by_agent(gateway: RunningGateway) -> tuple[str, dict[str, str], dict[str, str]]:

@@ -37,7 +37,8 @@ def test_a_valid_contract_maps_the_bots_own_names(tmp_path: Path) -> None:
             tmp_path,
             "handoff: {intents: [human_please]}\n"
             "identity: {form: contact_form, slots: {name: full_name, email: mail}}\n"
-            "conversation: {ending_intents: [bye], affirm_intents: [agree], deny_intents: [disagree]}\n",
+            "conversation: {ending_intents: [bye], affirm_intents: [agree],"
+            " deny_intents: [disagree]}\n",
         )
     )
     contract = loaded.contract

@@ -14,6 +14,7 @@ from handoff.triggers import evaluate, rejected_articles
 SETTINGS = HandoffSettings(
     low_confidence_turns=2, low_confidence_threshold=0.5, sentiment_turns=3,
     sentiment_threshold=-0.5, knowledge_rejections=2,
+    always_human_intents=["complaint"], knowledge_rejection_intents=["deny"],
 )  # fmt: skip
 _ids = iter(range(1, 10_000))
 
