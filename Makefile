@@ -46,7 +46,7 @@ bench-assist: setup ## AI-assist latency: customer message → suggestions on th
 
 lint: setup
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy baton bench gateway handoff connectors knowledge_index actions agent_console analytics retraining
+	$(VENV)/bin/mypy baton bench gateway handoff connectors knowledge_index baton_actions agent_console analytics retraining
 
 $(VENV)/.installed: pyproject.toml requirements/app.lock
 	@echo "==> app runtime ($(VENV), Python 3.11): installing (first time: about 3 minutes)"

@@ -130,7 +130,7 @@ class Assistant:
         assistant = cls(sessions, BotResponses.load(bot_dir), index_dir)
         assistant._live.warm()
         assistant._imports = assistant._executor.submit(
-            importlib.import_module, "actions.knowledge"
+            importlib.import_module, "baton_actions.knowledge"
         )  # see below
         return assistant
 
@@ -305,8 +305,8 @@ def knowledge_text(chunk: Chunk) -> str:
     """A passage as the bot answers with it: the short answer, the rest, the article."""
     # imported here: the actions package brings spaCy (about 2 s and 60 MB), which nothing
     # else in the gateway needs; ``create`` imports it in the background
-    from actions.knowledge import short_answer
-    from actions.texts import knowledge_answer
+    from baton_actions.knowledge import short_answer
+    from baton_actions.texts import knowledge_answer
 
     first, rest = short_answer(chunk.text)
     return knowledge_answer(first, rest, chunk.title, chunk.link)

@@ -12,17 +12,16 @@ import functools
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import HTTPConnection
 from typing_extensions import TypedDict  # pydantic needs it on Python 3.11
 
+from agent_console.access import same_origin, session_user
 from agent_console.auth import Role, User
 from agent_console.templating import page, refusal
 from baton.knowledge import ONNX_DIR
-from gateway.auth import same_origin, session_user
-from gateway.errors import ForeignOrigin, InvalidSession, WrongRole, error_body
+from gateway.errors import ForeignOrigin, InvalidSession, WrongRole
 from gateway.rasa import RasaClient
 from gateway.services import ServicesDep
 from gateway.settings import GatewaySettings
@@ -38,23 +37,6 @@ from retraining.service import Review
 
 REVIEW_ROLES = frozenset({Role.KNOWLEDGE_OWNER})
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# each error of the loop: one HTTP status
-_STATUS: dict[type[errors.RetrainingError], int] = {
-    errors.InvalidIntentName: 422,
-    errors.LabelConflict: 409,
-    errors.MessagesNotFound: 404,
-    errors.DraftNotFound: 404,
-    errors.DraftInvalid: 422,
-    errors.TrainingBusy: 409,
-    errors.NothingToTrain: 409,
-    errors.RunNotFound: 404,
-    errors.NoCandidate: 409,
-    errors.NoPreviousModel: 409,
-    errors.ModelLoadFailed: 502,
-    errors.RasaUnreachable: 503,
-    errors.ActiveModelNotRecorded: 500,
-    errors.IndexBusy: 409,
-}
 
 
 def get_review(connection: HTTPConnection) -> Review:
@@ -340,7 +322,7 @@ def create_api() -> APIRouter:
     @api.delete("/labels/{label_id}", status_code=204)
     async def remove_label(label_id: int, review: ReviewDep, _: Owner) -> Response:
         if not await review.labels.remove(label_id):
-            return JSONResponse(error_body("label_not_found", "There is no such label."), 404)
+            raise errors.LabelNotFound(label_id)
         return Response(status_code=204)
 
     @api.get("/conversations/{conversation_id}")
@@ -445,12 +427,6 @@ def create_pages() -> APIRouter:
 def install(app: FastAPI) -> None:
     app.include_router(create_api())
     app.include_router(create_pages())
-
-    @app.exception_handler(errors.RetrainingError)
-    async def _retraining_error(_: Request, exc: errors.RetrainingError) -> JSONResponse:
-        return JSONResponse(
-            error_body(exc.code, exc.message), status_code=_STATUS.get(type(exc), 400)
-        )
 
 
 async def start(

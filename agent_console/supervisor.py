@@ -16,22 +16,18 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
+from agent_console.access import session_user
 from agent_console.auth import Role, User
 from agent_console.templating import page, refusal
 from analytics.charts import Series, bar_chart, line_chart
 from analytics.live import LiveSnapshot, live_snapshot
 from analytics.metrics import DIMENSIONS, Definitions, Facts, Summary, breakdown, summarise
 from analytics.queries import BadPeriod, Filters, Period, period_facts
-from gateway.auth import session_user
-from gateway.errors import error_body
+from gateway.errors import InvalidRequest, InvalidSession, WrongRole
 from gateway.services import Services, ServicesDep
 
 _FILTER_MAX = 64  # longest channel / queue / intent name a filter accepts
 NOTHING = "\u2013"  # shown for a figure with nothing to compute it from (an en dash)
-
-
-def _error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse(error_body(code, message), status_code=status)
 
 
 def _pct(value: float | None) -> str:
@@ -142,7 +138,8 @@ def _period(request: Request) -> Period:
 
 
 async def _supervisor(request: Request, services: Services) -> User | Response:
-    """The signed-in supervisor, or the response for anyone else."""
+    """The signed-in supervisor; anyone else gets the refusal page on the dashboard and
+    ``InvalidSession`` / ``WrongRole`` (401 / 403) elsewhere."""
     user = await session_user(request, services)
     if request.url.path == "/console/supervisor":
         refused = refusal(
@@ -154,11 +151,9 @@ async def _supervisor(request: Request, services: Services) -> User | Response:
         if refused is not None:
             return refused
     if user is None:
-        return _error(
-            401, "invalid_session", "The session is missing, unknown or expired: sign in again."
-        )
+        raise InvalidSession("The session is missing, unknown or expired: sign in again.")
     if user.role is not Role.SUPERVISOR:
-        return _error(403, "wrong_role", f"The {user.role.value} role cannot see the dashboard.")
+        raise WrongRole(f"The {user.role.value} role cannot see the dashboard.")
     return user
 
 
@@ -232,11 +227,8 @@ def create_router() -> APIRouter:
             return user
         by = request.query_params.get("by", "day")
         if by not in DIMENSIONS:
-            return _error(422, "invalid_request", f"by: one of {', '.join(DIMENSIONS)}")
-        try:
-            period, filters = _period(request), _filters(request)
-        except BadPeriod as exc:
-            return _error(422, "invalid_request", str(exc))
+            raise InvalidRequest(f"by: one of {', '.join(DIMENSIONS)}")
+        period, filters = _period(request), _filters(request)  # BadPeriod: a 422
         definitions = Definitions.from_settings(services.settings.analytics, services.project.contract)
         facts = await period_facts(services.store.sessions, period, definitions, filters)
         return Response(

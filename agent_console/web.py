@@ -16,9 +16,9 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from agent_console.access import SESSION_COOKIE, same_origin, session_user
 from agent_console.auth import DESK_ROLES, Role, User
 from agent_console.templating import HERE, page, refusal
-from gateway.auth import SESSION_COOKIE, same_origin, session_user
 from gateway.services import ServicesDep
 
 CONTENT_SECURITY_POLICY = "; ".join(

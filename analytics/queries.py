@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import case, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from analytics.errors import BadPeriod
 from analytics.metrics import Definitions, Facts, all_facts
 from analytics.models import SurveyRow
 from analytics.records import ConversationRecord, Stay, SurveyAnswer, Turn, contact_keys
@@ -21,10 +22,6 @@ from handoff.records import Sender, as_identity
 
 _CHUNK = 500  # ids per IN (...) list: well inside SQLite's and PostgreSQL's limits
 MAX_DAYS = 366
-
-
-class BadPeriod(ValueError):
-    """A date range the figures cannot be computed for (message says why)."""
 
 
 @dataclass(frozen=True, slots=True)

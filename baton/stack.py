@@ -145,9 +145,9 @@ def specs(
             argv=[
                 str(paths.VENV_BIN / "python"),
                 "-m",
-                "rasa_sdk",
-                "--actions",
-                "actions",
+                "baton_actions.server",
+                "--project",
+                str(paths.BOT),
                 "--port",
                 str(settings.actions_port),
             ],

@@ -1,19 +1,19 @@
-"""Baton's custom actions for the Voltify demo bot, served by the rasa-sdk action server.
+"""Baton's rasa-sdk actions as a library, served with the assistant's own by baton_actions.server.
 
-`python -m rasa_sdk --actions actions` imports this package; importing the modules below
+`python -m baton_actions.server` imports this package; importing the modules below
 registers their actions. Nothing heavy happens at import: the orders file is read on the
 first order lookup.
 """
 
 from __future__ import annotations
 
-from actions.asks import ActionAskEmail, ActionAskName, ActionAskOrderNumber
-from actions.handoff import ActionHandoff, HandoffControl, handoff_control, handoff_reason
-from actions.handoff_reasons import HandoffReason
-from actions.identity import ValidateIdentityForm
-from actions.knowledge import ActionKnowledgeAnswer, ActionKnowledgeFeedback
-from actions.order_status import ActionOrderStatus, ValidateOrderNumberForm
-from actions.orders import Order, OrderBook, OrderBookError, OrderStatus, load_order_book
+from baton_actions.asks import ActionAskEmail, ActionAskName, ActionAskOrderNumber
+from baton_actions.handoff import ActionHandoff, HandoffControl, handoff_control, handoff_reason
+from baton_actions.handoff_reasons import HandoffReason
+from baton_actions.identity import ValidateIdentityForm
+from baton_actions.knowledge import ActionKnowledgeAnswer, ActionKnowledgeFeedback
+from baton_actions.order_status import ActionOrderStatus, ValidateOrderNumberForm
+from baton_actions.orders import Order, OrderBook, OrderBookError, OrderStatus, load_order_book
 
 __all__ = [
     "ActionAskEmail",

@@ -11,10 +11,10 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import texts
-from actions.names import IDENTITY_FORM, NAME
-from actions.parsing import first_name
-from actions.tracking import set_since_latest_message
+from baton_actions import contract, texts
+from baton_actions.names import NAME
+from baton_actions.parsing import first_name
+from baton_actions.tracking import set_since_latest_message
 
 
 class ActionAskName(Action):
@@ -55,11 +55,11 @@ class ActionAskOrderNumber(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        asking_for_identity = tracker.active_loop.get("name") == IDENTITY_FORM
+        asking_for_identity = tracker.active_loop.get("name") == contract.identity_form()
         text = (
             texts.ASK_ORDER_NUMBER_FOR_IDENTITY
             if asking_for_identity
             else texts.ASK_ORDER_NUMBER_FOR_LOOKUP
         )
-        dispatcher.utter_message(text=text, buttons=[texts.NO_ORDER_NUMBER])
+        dispatcher.utter_message(text=text, buttons=texts.no_order_number())
         return []

@@ -9,12 +9,12 @@ from rasa_sdk.events import ActionExecuted, ConversationPaused, EventType, SlotS
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import texts
-from actions.extraction import find_in_messages
-from actions.handoff_reasons import REASON_BY_INTENT, HandoffReason
-from actions.names import EMAIL, HANDOFF_REASON, NAME, NO_ORDER_NUMBER, ORDER_NUMBER, PHONE
-from actions.parsing import first_name
-from actions.tracking import customer_texts
+from baton_actions import texts
+from baton_actions.extraction import find_in_messages
+from baton_actions.handoff_reasons import REASON_BY_INTENT, HandoffReason
+from baton_actions.names import EMAIL, HANDOFF_REASON, NAME, NO_ORDER_NUMBER, ORDER_NUMBER, PHONE
+from baton_actions.parsing import first_name
+from baton_actions.tracking import customer_texts
 
 
 class Identity(TypedDict, total=False):

@@ -8,11 +8,11 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import validation
-from actions.extraction import find_in_messages
-from actions.names import EMAIL, IDENTITY_FORM, NAME, ORDER_NUMBER
-from actions.tracking import customer_texts, was_requested
-from actions.validation import SlotValues
+from baton_actions import contract, validation
+from baton_actions.extraction import find_in_messages
+from baton_actions.names import EMAIL, NAME, ORDER_NUMBER
+from baton_actions.tracking import customer_texts, was_requested
+from baton_actions.validation import SlotValues
 
 
 def _said_earlier(tracker: Tracker, slot: str) -> SlotValues:
@@ -39,7 +39,7 @@ class ValidateIdentityForm(FormValidationAction):
     """
 
     def name(self) -> str:
-        return f"validate_{IDENTITY_FORM}"
+        return f"validate_{contract.identity_form()}"
 
     # -- extraction: details the customer already gave, missed by the NLU's entities
 

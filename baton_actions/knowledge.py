@@ -19,17 +19,15 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import texts
-from actions.names import (
-    AFFIRM,
+from baton.knowledge import index_dir
+from baton_actions import contract, texts
+from baton_actions.names import (
     HANDOFF_REASON,
-    IDENTITY_FORM,
     KNOWLEDGE_ARTICLE,
     KNOWLEDGE_MISSES,
     KNOWLEDGE_SCORE,
 )
-from actions.tracking import latest_intent, latest_text
-from baton.knowledge import index_dir
+from baton_actions.tracking import latest_intent, latest_text
 from knowledge_index.live import LiveIndex
 
 log = logging.getLogger(__name__)
@@ -115,7 +113,7 @@ def hand_over(dispatcher: CollectingDispatcher, reason: str) -> list[EventType]:
     return [
         SlotSet(KNOWLEDGE_MISSES, 0),
         SlotSet(HANDOFF_REASON, reason),
-        FollowupAction(IDENTITY_FORM),
+        FollowupAction(contract.identity_form() or "action_handoff"),
     ]
 
 
@@ -146,7 +144,7 @@ class ActionKnowledgeAnswer(Action):
             log.error("knowledge search unavailable: %s", exc)
             HelpCentre.reset()  # try loading again next time (a rebuild may fix it)
             dispatcher.utter_message(
-                text=texts.KNOWLEDGE_UNAVAILABLE, buttons=[texts.TALK_TO_PERSON]
+                text=texts.KNOWLEDGE_UNAVAILABLE, buttons=texts.talk_to_person()
             )
             return []
         threshold = index.threshold
@@ -159,7 +157,10 @@ class ActionKnowledgeAnswer(Action):
             count = misses(tracker) + 1
             if count >= MISSES_BEFORE_HANDOFF:
                 return hand_over(dispatcher, "knowledge_not_found")
-            dispatcher.utter_message(text=texts.KNOWLEDGE_REPHRASE, buttons=texts.TOPIC_BUTTONS)
+            dispatcher.utter_message(
+                text=texts.KNOWLEDGE_REPHRASE,
+                buttons=[*texts.TOPIC_BUTTONS, *texts.talk_to_person()],
+            )
             return [SlotSet(KNOWLEDGE_MISSES, count), SlotSet(KNOWLEDGE_ARTICLE, None)]
 
         chunk = best.chunk
@@ -179,7 +180,7 @@ class ActionKnowledgeAnswer(Action):
                 }
             }
         )
-        dispatcher.utter_message(text=texts.DID_THAT_HELP, buttons=texts.DID_THAT_HELP_BUTTONS)
+        dispatcher.utter_message(text=texts.DID_THAT_HELP, buttons=texts.did_that_help_buttons())
         return [SlotSet(KNOWLEDGE_ARTICLE, chunk.article_id), SlotSet(KNOWLEDGE_SCORE, best.score)]
 
 
@@ -192,7 +193,7 @@ class ActionKnowledgeFeedback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        if latest_intent(tracker) == AFFIRM:
+        if latest_intent(tracker) in contract.affirm_intents():
             dispatcher.utter_message(text=texts.KNOWLEDGE_HELPED)
             return [SlotSet(KNOWLEDGE_MISSES, 0)]
         count = misses(tracker) + 1

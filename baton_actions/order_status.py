@@ -12,11 +12,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import texts, validation
-from actions.names import NO_ORDER_NUMBER, ORDER_NUMBER, ORDER_NUMBER_FORM
-from actions.orders import OrderBook, OrderBookError, OrderStatus, load_order_book
-from actions.parsing import read_order_number
-from actions.validation import SlotValues
+from baton_actions import texts, validation
+from baton_actions.names import NO_ORDER_NUMBER, ORDER_NUMBER, ORDER_NUMBER_FORM
+from baton_actions.orders import OrderBook, OrderBookError, OrderStatus, load_order_book
+from baton_actions.parsing import read_order_number
+from baton_actions.validation import SlotValues
 
 logger = logging.getLogger(__name__)
 
@@ -44,24 +44,24 @@ class ActionOrderStatus(Action):
             read_order_number(str(value)).number if value and value != NO_ORDER_NUMBER else None
         )
         if number is None:
-            dispatcher.utter_message(text=texts.NEED_ORDER_NUMBER, buttons=[texts.TALK_TO_PERSON])
+            dispatcher.utter_message(text=texts.NEED_ORDER_NUMBER, buttons=texts.talk_to_person())
             return []
         try:
             book = await asyncio.to_thread(self._order_book)
         except OrderBookError:
             logger.exception("cannot read the orders file")
-            dispatcher.utter_message(text=texts.ORDERS_UNAVAILABLE, buttons=[texts.TALK_TO_PERSON])
+            dispatcher.utter_message(text=texts.ORDERS_UNAVAILABLE, buttons=texts.talk_to_person())
             return []
         order = book.find(number)
         if order is None:
             dispatcher.utter_message(
                 text=texts.order_not_found(number),
-                buttons=[texts.CHECK_ANOTHER_ORDER, texts.TALK_TO_PERSON],
+                buttons=[texts.CHECK_ANOTHER_ORDER, *texts.talk_to_person()],
             )
             return [SlotSet(ORDER_NUMBER, None)]
         buttons = [texts.START_A_RETURN] if order.status is OrderStatus.DELIVERED else []
         dispatcher.utter_message(
-            text=texts.order_status(order), buttons=[*buttons, texts.TALK_TO_PERSON]
+            text=texts.order_status(order), buttons=[*buttons, *texts.talk_to_person()]
         )
         return [SlotSet(ORDER_NUMBER, number)] if number != value else []
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Final, TypedDict, assert_never
 
-from actions.orders import Cancelled, Delivered, Order, Processing, Refunded, Shipped
+from baton_actions import contract
+from baton_actions.orders import Cancelled, Delivered, Order, Processing, Refunded, Shipped
 
 
 class Button(TypedDict):
@@ -22,10 +23,31 @@ def button(title: str, intent: str) -> Button:
     return {"title": title, "payload": f"/{intent}"}
 
 
-TALK_TO_PERSON: Final = button("Talk to a person", "request_human")
+def _buttons(*pairs: tuple[str, str | None]) -> list[Button]:
+    """Buttons for the intents the assistant has (a missing intent drops its button)."""
+    return [button(title, intent) for title, intent in pairs if intent]
+
+
+def talk_to_person() -> list[Button]:
+    """ "Talk to a person", sending the assistant's first handoff intent (if it has one)."""
+    return _buttons(("Talk to a person", contract.handoff_intent()))
+
+
+def no_order_number() -> list[Button]:
+    """ "I don't have one", sending the assistant's first deny intent (if it has one)."""
+    return _buttons(("I don't have one", next(iter(sorted(contract.deny_intents())), None)))
+
+
+def did_that_help_buttons() -> list[Button]:
+    c = contract.contract().conversation
+    return _buttons(
+        ("Yes, thanks", c.affirm_intents[0] if c.affirm_intents else None),
+        ("No", c.deny_intents[0] if c.deny_intents else None),
+    )
+
+
 CHECK_ANOTHER_ORDER: Final = button("Check another order", "order_status")
 START_A_RETURN: Final = button("Start a return", "returns")
-NO_ORDER_NUMBER: Final = button("I don't have one", "deny")
 
 _MAX_ECHO: Final = 40  # how much of a customer's invalid input we quote back
 
@@ -152,7 +174,6 @@ def handoff_connecting(first_name: str | None) -> str:
 # --- knowledge answers ------------------------------------------------------------------
 
 DID_THAT_HELP: Final = "Did that help?"
-DID_THAT_HELP_BUTTONS: Final = [button("Yes, thanks", "affirm"), button("No", "deny")]
 KNOWLEDGE_HELPED: Final = "Great! Is there anything else I can help you with?"
 KNOWLEDGE_NOT_HELPED: Final = (
     "Sorry about that. Could you tell me in other words what you need? "
@@ -173,7 +194,6 @@ TOPIC_BUTTONS: Final = [
     button("Track my order", "order_status"),
     button("Returns", "returns"),
     button("Delivery options", "delivery_options"),
-    TALK_TO_PERSON,
 ]
 # a clicked topic button sends only its intent ("/returns"): the question it stands for
 KNOWLEDGE_TOPIC_QUESTIONS: Final[dict[str, str]] = {

@@ -6,7 +6,7 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
-from actions.names import REQUESTED_SLOT
+from baton_actions.names import REQUESTED_SLOT
 
 
 def was_requested(tracker: Tracker, slot: str) -> bool:

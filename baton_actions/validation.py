@@ -22,10 +22,15 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import texts
-from actions.names import DENY, EMAIL, NAME, NO_ORDER_NUMBER, ORDER_NUMBER
-from actions.parsing import parse_email, parse_name, read_order_number
-from actions.tracking import latest_intent, latest_text, value_before_latest_message, was_requested
+from baton_actions import contract, texts
+from baton_actions.names import EMAIL, NAME, NO_ORDER_NUMBER, ORDER_NUMBER
+from baton_actions.parsing import parse_email, parse_name, read_order_number
+from baton_actions.tracking import (
+    latest_intent,
+    latest_text,
+    value_before_latest_message,
+    was_requested,
+)
 
 SlotValues = dict[str, Any]
 
@@ -93,7 +98,8 @@ def validate_order_number(
     if value == NO_ORDER_NUMBER and not requested:
         return {ORDER_NUMBER: NO_ORDER_NUMBER if keep_earlier_decline else None}
     reading = read_order_number(
-        str(value) if value else "", said_no=requested and latest_intent(tracker) == DENY
+        str(value) if value else "",
+        said_no=requested and latest_intent(tracker) in contract.deny_intents(),
     )
     if reading.number:
         return {ORDER_NUMBER: reading.number}

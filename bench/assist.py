@@ -42,13 +42,13 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from baton import paths
 from baton.knowledge import ensure_index
 from baton.stack import StackSettings, specs, start_all, stop
+from baton.testing.services import free_port
 from baton.training import ensure_model
 from bench.report import draw_chart, machine
 from handoff.agents import AgentDirectory
 from handoff.database import create_engine, migrate
 from handoff.desk import HandoffDesk
 from handoff.settings import HandoffSettings
-from tests.services import free_port
 
 RESULTS = paths.ROOT / "bench" / "results"
 TARGET_P95_MS = 300.0

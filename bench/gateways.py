@@ -17,7 +17,7 @@ import psycopg
 import redis
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.services import free_port, scratch_database
+from baton.testing.services import free_port, scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get(
@@ -79,7 +79,7 @@ def start_fake_rasa(started: list[subprocess.Popen[bytes]]) -> str:
             "-m",
             "uvicorn",
             "--factory",
-            "tests.fakes.rasa:create_fake_rasa",
+            "baton.testing.fake_rasa:create_fake_rasa",
             "--host",
             "127.0.0.1",
             "--port",

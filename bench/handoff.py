@@ -3,8 +3,8 @@
     python -m bench.handoff [--conversations 200] [--messages 5] [--gap 10] [--ramp 30]
 
 For each back-end the benchmark starts real gateway processes (uvicorn, as ``baton run``
-does) in front of a stand-in Rasa server that answers at once (tests/fakes/rasa.py), so the
-figures measure Baton's own handoff path, not NLU. With PostgreSQL + Redis it starts two
+does) in front of a stand-in Rasa server that answers at once (baton/testing/fake_rasa.py),
+so the figures measure Baton's own handoff path, not NLU. With PostgreSQL + Redis it starts two
 gateway replicas: customers talk to one, agents' consoles follow the other, so every event
 crosses the Redis stream. Then it drives, from this process:
 

@@ -32,10 +32,10 @@ from tqdm import tqdm
 
 from baton import paths
 from baton.knowledge import ensure_onnx
+from baton.testing.services import free_port
 from baton.training import rasa_env
 from bench.nlu_data import OOS_LABEL, Dataset, DatasetError, load_dataset, write_rasa_nlu
 from bench.report import PeakMemory, cpu_busy, latency_summary, machine
-from tests.services import free_port
 
 RESULTS = paths.ROOT / "bench" / "results"
 DEFAULT_DATA = paths.ROOT.parent / "shared" / "datasets" / "clinc150" / "data_full.json"

@@ -19,6 +19,7 @@ import agent_console.supervisor
 import agent_console.web
 import connectors.messaging
 import connectors.webchat
+from agent_console import console_api, desk_socket, handoff_api
 from agent_console.auth import Users
 from agent_console.canned import CannedResponses
 from agent_console.workspace import Workspace
@@ -27,7 +28,7 @@ from analytics.metrics import IntentRoles
 from analytics.survey import Surveys
 from baton.knowledge import index_dir
 from baton.project import load_project
-from gateway import console_api, desk_socket, handoff_api, heap, loop_lag
+from gateway import heap, loop_lag
 from gateway.bus import create_bus
 from gateway.errors import install_error_handlers
 from gateway.listening import Listener

@@ -7,6 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from analytics.errors import BadPeriod
 from gateway import texts
 from handoff.errors import (
     AgentAtCapacity,
@@ -18,6 +19,7 @@ from handoff.errors import (
     NotOwner,
     QueueNotFound,
 )
+from retraining import errors as retraining
 
 # each handoff error: (HTTP status, stable code)
 _HANDOFF_ERRORS: dict[type[HandoffError], tuple[int, str]] = {
@@ -28,6 +30,24 @@ _HANDOFF_ERRORS: dict[type[HandoffError], tuple[int, str]] = {
     ClaimConflict: (409, "claim_conflict"),
     AgentAtCapacity: (409, "agent_at_capacity"),
     IllegalTransition: (409, "illegal_transition"),
+}
+# each error of the review-and-retrain loop: one HTTP status (its code is on the error)
+_RETRAINING_ERRORS: dict[type[retraining.RetrainingError], int] = {
+    retraining.InvalidIntentName: 422,
+    retraining.LabelConflict: 409,
+    retraining.LabelNotFound: 404,
+    retraining.MessagesNotFound: 404,
+    retraining.DraftNotFound: 404,
+    retraining.DraftInvalid: 422,
+    retraining.TrainingBusy: 409,
+    retraining.NothingToTrain: 409,
+    retraining.RunNotFound: 404,
+    retraining.NoCandidate: 409,
+    retraining.NoPreviousModel: 409,
+    retraining.ModelLoadFailed: 502,
+    retraining.RasaUnreachable: 503,
+    retraining.ActiveModelNotRecorded: 500,
+    retraining.IndexBusy: 409,
 }
 
 
@@ -82,6 +102,12 @@ class UnknownSuggestion(GatewayError):
     status, code = 422, "unknown_suggestion"
 
 
+class InvalidRequest(GatewayError):
+    """A query parameter a route checks itself (FastAPI's own checks answer the same)."""
+
+    status, code = 422, "invalid_request"
+
+
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
 
 
@@ -100,6 +126,15 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _handoff(_: Request, exc: HandoffError) -> JSONResponse:
         status, code = _HANDOFF_ERRORS.get(type(exc), (400, "handoff_error"))
         return JSONResponse(error_body(code, str(exc)), status_code=status)
+
+    @app.exception_handler(retraining.RetrainingError)
+    async def _retraining(_: Request, exc: retraining.RetrainingError) -> JSONResponse:
+        status = _RETRAINING_ERRORS.get(type(exc), 400)
+        return JSONResponse(error_body(exc.code, exc.message), status_code=status)
+
+    @app.exception_handler(BadPeriod)
+    async def _bad_period(_: Request, exc: BadPeriod) -> JSONResponse:
+        return JSONResponse(error_body("invalid_request", str(exc)), status_code=422)
 
     @app.exception_handler(HTTPException)
     async def _http(_: Request, exc: HTTPException) -> JSONResponse:

@@ -1,5 +1,5 @@
-"""Errors of the review-and-retrain loop: one base carrying a stable code; the console maps
-them to HTTP statuses in one place (``agent_console.review``)."""
+"""Errors of the review-and-retrain loop: one base carrying a stable code; the gateway maps
+them to HTTP statuses in one place (``gateway.errors``)."""
 
 from __future__ import annotations
 
@@ -44,6 +44,14 @@ class MessagesNotFound(RetrainingError):
             f"messages {', '.join(map(str, message_ids[:5]))} are not customer messages in "
             "the record."
         )
+
+
+class LabelNotFound(RetrainingError):
+    code = "label_not_found"
+
+    def __init__(self, label_id: int) -> None:
+        super().__init__("There is no such label.")
+        self.label_id = label_id
 
 
 class DraftNotFound(RetrainingError):

@@ -11,11 +11,11 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from baton.testing.fake_rasa import create_fake_rasa
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from handoff.agents import AgentDirectory
 from handoff.database import create_engine
-from tests.fakes.rasa import create_fake_rasa
 from tests.services import serve
 
 

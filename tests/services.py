@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import socket
-import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import psycopg
@@ -14,6 +12,9 @@ import pytest
 import redis
 import uvicorn
 from fastapi import FastAPI
+
+# shared with the benchmarks; imported from here by the tests too
+from baton.testing.services import free_port, scratch_database
 
 POSTGRES_URL = os.environ.get(
     "BATON_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -27,21 +28,6 @@ def service_missing(what: str, error: Exception) -> None:
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)
-
-
-@contextlib.contextmanager
-def scratch_database(admin_url: str, prefix: str) -> Iterator[str]:
-    """Create an empty PostgreSQL database next to ``admin_url``'s; drop it afterwards.
-
-    Raises psycopg.OperationalError when the server cannot be reached.
-    """
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield admin_url.rsplit("/", 1)[0] + f"/{name}"
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @contextlib.contextmanager
@@ -62,12 +48,6 @@ def redis_url() -> str:
     except redis.RedisError as exc:
         service_missing(f"Redis at {REDIS_URL}", exc)
     return REDIS_URL
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextlib.asynccontextmanager

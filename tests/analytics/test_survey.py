@@ -17,7 +17,7 @@ from analytics.survey import Answer, Surveys, parse_answer
 from handoff.events import Event
 from handoff.records import Nlu, Sender
 from handoff.store import ConversationStore
-from tests.gateway.test_handoff_api import customer, send
+from tests.console.test_handoff_api import customer, send
 from tests.harness import RunningGateway
 
 

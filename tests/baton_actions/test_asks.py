@@ -3,9 +3,9 @@ from __future__ import annotations
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.asks import ActionAskEmail, ActionAskName, ActionAskOrderNumber
-from actions.names import NAME
-from tests.actions.trackers import make_tracker, user_event
+from baton_actions.asks import ActionAskEmail, ActionAskName, ActionAskOrderNumber
+from baton_actions.names import NAME
+from tests.baton_actions.trackers import make_tracker, user_event
 
 
 async def test_name_question() -> None:

@@ -3,10 +3,10 @@ from __future__ import annotations
 from rasa_sdk.events import ActionExecuted, ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.handoff import ActionHandoff, handoff_control, handoff_reason
-from actions.handoff_reasons import HandoffReason
-from actions.names import EMAIL, HANDOFF_REASON, NAME, NO_ORDER_NUMBER, ORDER_NUMBER
-from tests.actions.trackers import make_tracker, user_event
+from baton_actions.handoff import ActionHandoff, handoff_control, handoff_reason
+from baton_actions.handoff_reasons import HandoffReason
+from baton_actions.names import EMAIL, HANDOFF_REASON, NAME, NO_ORDER_NUMBER, ORDER_NUMBER
+from tests.baton_actions.trackers import make_tracker, user_event
 
 
 async def test_handoff_tells_the_customer_sends_the_control_payload_and_pauses() -> None:

@@ -5,9 +5,9 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.identity import ValidateIdentityForm
-from actions.names import EMAIL, NAME, NO_ORDER_NUMBER, ORDER_NUMBER, REQUESTED_SLOT
-from tests.actions.trackers import FORM_DOMAIN, form_turn, slot_values
+from baton_actions.identity import ValidateIdentityForm
+from baton_actions.names import EMAIL, NAME, NO_ORDER_NUMBER, ORDER_NUMBER, REQUESTED_SLOT
+from tests.baton_actions.trackers import FORM_DOMAIN, form_turn, slot_values
 
 
 async def validate(tracker: Tracker) -> tuple[list[str], dict[str, Any]]:

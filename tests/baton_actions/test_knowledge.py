@@ -13,20 +13,20 @@ import pytest
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import texts
-from actions.knowledge import (
+from baton_actions import texts
+from baton_actions.knowledge import (
     ActionKnowledgeAnswer,
     ActionKnowledgeFeedback,
     HelpCentre,
     short_answer,
 )
-from actions.names import HANDOFF_REASON, KNOWLEDGE_ARTICLE, KNOWLEDGE_MISSES, KNOWLEDGE_SCORE
+from baton_actions.names import HANDOFF_REASON, KNOWLEDGE_ARTICLE, KNOWLEDGE_MISSES, KNOWLEDGE_SCORE
 from knowledge_index import (
     build_index,
     load_embedder,
     set_calibration,
 )
-from tests.actions.trackers import make_tracker
+from tests.baton_actions.trackers import make_tracker
 from tests.knowledge_index.corpus_index import build_calibrated
 
 CORPUS = Path(__file__).parent.parent / "knowledge_index" / "corpus"
@@ -119,7 +119,7 @@ async def test_without_an_index_the_customer_is_told_and_offered_a_person(
     finally:
         HelpCentre.reset()
     assert messages[0]["text"] == texts.KNOWLEDGE_UNAVAILABLE
-    assert messages[0]["buttons"] == [texts.TALK_TO_PERSON]
+    assert messages[0]["buttons"] == texts.talk_to_person()
     assert events == []
 
 

@@ -7,10 +7,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.names import NO_ORDER_NUMBER, ORDER_NUMBER
-from actions.order_status import ActionOrderStatus, ValidateOrderNumberForm
-from actions.orders import DEMO_ORDERS_FILE, OrderBook, OrderBookError
-from tests.actions.trackers import FORM_DOMAIN, form_turn, make_tracker, slot_values
+from baton_actions.names import NO_ORDER_NUMBER, ORDER_NUMBER
+from baton_actions.order_status import ActionOrderStatus, ValidateOrderNumberForm
+from baton_actions.orders import DEMO_ORDERS_FILE, OrderBook, OrderBookError
+from tests.baton_actions.trackers import FORM_DOMAIN, form_turn, make_tracker, slot_values
 
 
 def demo_book() -> OrderBook:

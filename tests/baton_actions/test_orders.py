@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from actions.orders import (
+from baton_actions.orders import (
     DEMO_ORDERS_FILE,
     ORDERS_FILE_ENV,
     OrderBook,

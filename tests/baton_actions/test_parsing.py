@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions.parsing import (
+from baton_actions.parsing import (
     OrderNumberReading,
     first_name,
     parse_email,

@@ -7,7 +7,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import ActionExecuted, SlotSet
 
-from actions.names import EMAIL, HANDOFF_REASON, NAME, ORDER_NUMBER, PHONE, REQUESTED_SLOT
+from baton_actions.names import EMAIL, HANDOFF_REASON, NAME, ORDER_NUMBER, PHONE, REQUESTED_SLOT
 
 FORM_DOMAIN: dict[str, Any] = {
     "forms": {

@@ -17,7 +17,7 @@ from agent_console.workspace import Workspace
 from handoff.database import create_engine
 from handoff.models import ConsoleSessionRow, SuggestionRow, UserRow, utcnow
 from tests.connectors.webchat.test_socket import next_frame
-from tests.gateway.test_handoff_api import customer, send
+from tests.console.test_handoff_api import customer, send
 from tests.harness import RunningGateway
 
 

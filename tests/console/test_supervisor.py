@@ -10,7 +10,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from analytics.settings import AnalyticsSettings
-from tests.gateway.test_handoff_api import customer, send
+from tests.console.test_handoff_api import customer, send
 from tests.harness import RunningGateway, running_gateway
 
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from retraining.settings import ReviewSettings
-from tests.gateway.test_handoff_api import customer, send
+from tests.console.test_handoff_api import customer, send
 from tests.harness import RunningGateway, running_gateway
 from tests.retraining.seed import bot_project
 

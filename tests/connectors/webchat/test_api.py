@@ -160,7 +160,7 @@ async def test_rasa_down_gives_a_polite_reply_keeps_the_message_and_recovers(
         }
 
         # Rasa comes back on the same port: the widget's retry of k1 now reaches the bot
-        from tests.fakes.rasa import create_fake_rasa
+        from baton.testing.fake_rasa import create_fake_rasa
         from tests.services import serve
 
         async with serve(create_fake_rasa(), port=rasa_port):

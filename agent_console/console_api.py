@@ -10,10 +10,10 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from typing_extensions import TypedDict  # pydantic needs it on Python 3.11
 
+from agent_console.access import CurrentAgent
 from agent_console.canned import CannedOut
+from agent_console.handoff_api import ConversationOut, conversation_out
 from agent_console.workspace import EarlierConversation, NoteOut, SuggestionOut
-from gateway.auth import CurrentAgent
-from gateway.handoff_api import ConversationOut, conversation_out
 from gateway.services import Services, ServicesDep
 from handoff.errors import NotOwner
 from handoff.ownership import Owner

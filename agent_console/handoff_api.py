@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from typing_extensions import TypedDict  # pydantic needs it on Python 3.11
 
-from gateway.auth import CurrentAgent
+from agent_console.access import CurrentAgent
 from gateway.errors import UnknownSuggestion
 from gateway.services import Services, ServicesDep
 from handoff.desk import Moved

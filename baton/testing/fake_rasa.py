@@ -1,4 +1,5 @@
-"""A local stand-in for a Rasa server's REST channel and tracker API, for gateway tests.
+"""A local stand-in for a Rasa server's REST channel and tracker API, for gateway tests and
+the benchmarks.
 
 The real Rasa server runs in tests/scenarios; this one answers instantly and predictably,
 so the gateway's own behaviour (storage, routing, errors) can be tested in isolation.

@@ -7,7 +7,7 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 
-from gateway.desk_socket import InOrderEvents
+from agent_console.desk_socket import InOrderEvents
 from tests.connectors.webchat.test_socket import next_frame
 from tests.harness import RunningGateway
 

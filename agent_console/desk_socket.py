@@ -14,7 +14,7 @@ from typing import Literal
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
-from gateway.auth import SESSION_COOKIE, desk_agent, same_origin, session_user
+from agent_console.access import SESSION_COOKIE, desk_agent, same_origin, session_user
 from gateway.bus import DESK_TOPIC, Event
 from gateway.errors import GatewayError
 from gateway.services import Services, ServicesDep
