@@ -182,7 +182,8 @@ def create_router() -> APIRouter:
             error = str(exc)
             period = Period.parse(None, None, today=datetime.now(UTC).date())
             filters = Filters()
-        definitions = Definitions.from_settings(services.settings.analytics, services.project.contract)
+        contract = services.project.contract
+        definitions = Definitions.from_settings(services.settings.analytics, contract)
         everything = await period_facts(services.store.sessions, period, definitions)
         facts = [f for f in everything if filters.keep(f)]
         summary = summarise(facts)
@@ -229,7 +230,8 @@ def create_router() -> APIRouter:
         if by not in DIMENSIONS:
             raise InvalidRequest(f"by: one of {', '.join(DIMENSIONS)}")
         period, filters = _period(request), _filters(request)  # BadPeriod: a 422
-        definitions = Definitions.from_settings(services.settings.analytics, services.project.contract)
+        contract = services.project.contract
+        definitions = Definitions.from_settings(services.settings.analytics, contract)
         facts = await period_facts(services.store.sessions, period, definitions, filters)
         return Response(
             export_csv(breakdown(facts, by), by, summarise(facts)),
