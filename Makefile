@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 PROJECT ?=
 WITH_PROJECT = $(if $(PROJECT),--project $(PROJECT))
 
-.PHONY: run test setup train index bench-handoff bench-retrieval bench-vectors bench-nlu bench-assist lint clean
+.PHONY: run test setup train index bench-handoff bench-retrieval bench-vectors bench-nlu bench-assist lint docs clean
 
 run: setup ## start Rasa, the action server and the gateway (PROJECT=DIR: your assistant); Ctrl-C stops them all
 	$(VENV)/bin/baton run $(WITH_PROJECT)
@@ -47,6 +47,10 @@ bench-assist: setup ## AI-assist latency: customer message → suggestions on th
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy baton bench gateway handoff connectors knowledge_index baton_actions agent_console analytics retraining
+	$(VENV)/bin/python -m baton.settings_reference --check
+
+docs: $(VENV)/.installed ## regenerate docs/settings.md from the settings classes and baton.yml's contract
+	$(VENV)/bin/python -m baton.settings_reference
 
 $(VENV)/.installed: pyproject.toml requirements/app.lock
 	@echo "==> app runtime ($(VENV), Python 3.11): installing (first time: about 3 minutes)"

@@ -124,10 +124,15 @@ class Assistant:
 
     @classmethod
     def create(
-        cls, sessions: async_sessionmaker[AsyncSession], bot_dir: Path, index_dir: Path
+        cls,
+        sessions: async_sessionmaker[AsyncSession],
+        bot_dir: Path,
+        index_dir: Path,
+        declines: frozenset[str] = frozenset(),
     ) -> Assistant:
-        """Cheap: the model and the index load in the background."""
-        assistant = cls(sessions, BotResponses.load(bot_dir), index_dir)
+        """Cheap: the model and the index load in the background. ``declines``: the bot's
+        out-of-scope intents, whose responses are never suggested."""
+        assistant = cls(sessions, BotResponses.load(bot_dir, declines), index_dir)
         assistant._live.warm()
         assistant._imports = assistant._executor.submit(
             importlib.import_module, "baton_actions.knowledge"

@@ -6,15 +6,16 @@ that follows it in a rule that starts with it (nothing before it: the bot says i
 came before); failing that, the one action that follows it everywhere in the rules and
 stories. Rules with a condition (an active form) are left out: no form is active while an
 agent owns the conversation. An intent answered differently in different contexts
-(``affirm`` after different questions) has no response here: the context is the agent's.
+(a "yes" after different questions) has no response here: the context is the agent's.
 
 Left out, because an agent would not send them:
 - custom actions (the knowledge answer, the order lookup): not replayed here;
 - a response that only opens a form or a custom action ("I'll connect you with a colleague",
   before the identity form): the bot's preface to work the agent now does;
-- a variant in the bot's own voice ("I'm Voltify's virtual assistant") or with a condition
+- a variant in the bot's own voice ("I'm the shop's virtual assistant") or with a condition
   on the conversation's state, and a variant with a slot the identity does not give;
-- the bot's declines (``nlu_fallback``, ``out_of_scope``): a person tries to help instead.
+- the bot's declines (``nlu_fallback`` and the contract's ``conversation.out_of_scope_intents``):
+  a person tries to help instead.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from baton.domain import load_domain
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 BOT_VOICE = re.compile(r"\b(?:virtual assistant|I'?m a (?:chat)?bot|I am a (?:chat)?bot)\b", re.I)
-DECLINES = frozenset({"nlu_fallback", "out_of_scope"})
+DECLINES = frozenset({"nlu_fallback"})  # Rasa's own; the assistant's are added from baton.yml
 # an identity without an order number says "none" (see handoff.records.Identity)
 NO_VALUE = frozenset({"", "none"})
 
@@ -129,15 +130,23 @@ def fill(text: str, values: Mapping[str, object]) -> str | None:
 
 
 class BotResponses:
-    def __init__(self, by_intent: Mapping[str, str], texts: Mapping[str, list[str]]) -> None:
-        self._by_intent = {i: a for i, a in by_intent.items() if i not in DECLINES}
+    def __init__(
+        self,
+        by_intent: Mapping[str, str],
+        texts: Mapping[str, list[str]],
+        declines: frozenset[str] = frozenset(),
+    ) -> None:
+        left_out = DECLINES | declines
+        self._by_intent = {i: a for i, a in by_intent.items() if i not in left_out}
         self._texts = {name: list(variants) for name, variants in texts.items()}
 
     @classmethod
-    def load(cls, bot_dir: Path) -> BotResponses:
+    def load(cls, bot_dir: Path, declines: frozenset[str] = frozenset()) -> BotResponses:
+        """The responses of the Rasa project in ``bot_dir``; ``declines``: its out-of-scope
+        intents, whose responses an agent would not send."""
         domain = load_domain(bot_dir)
         data_files = sorted((bot_dir / "data").rglob("*.yml"))
-        return cls(response_actions(data_files), _variants(domain))
+        return cls(response_actions(data_files), _variants(domain), declines)
 
     @property
     def intents(self) -> list[str]:

@@ -39,7 +39,6 @@ FIRST = ["Anna", "Ben", "Chloe", "Dev", "Elif", "Finn", "Grace", "Hugo", "Ines",
          "Tara"]  # fmt: skip
 LAST = ["Schmidt", "Okafor", "Nguyen", "Rossi", "Kowalski", "Haddad", "Larsen", "Silva",
         "Tanaka", "Dubois", "Meyer", "Singh", "Garcia", "Novak", "Berg"]  # fmt: skip
-ORDERS = ["12345", "4829301", "77120", "5551234", "90817"]  # demo order book numbers
 GIBBERISH = ["blorp the frobnicator", "qwxz zzkt", "purple monkey dishwasher sideways",
              "hmm", "asdf jkl", "the thing with the stuff"]  # fmt: skip
 AGENT_OPENERS = [
@@ -60,11 +59,12 @@ AGENT_ANSWERS = [
     "The replacement is on its way with express delivery, at no cost.",
 ]
 CUSTOMER_AFTER = ["ok, thanks", "great, thank you!", "perfect", "alright", "thanks a lot"]
-# scenario: weight
+# scenario: weight ("lookup": the bot looks something up, e.g. an order's status; "complaint":
+# a request a person always answers)
 SCENARIOS = {
     "knowledge_helped": 32,
     "knowledge_rejected": 8,
-    "order_status": 14,
+    "lookup": 14,
     "human": 14,
     "complaint": 6,
     "unclear": 8,
@@ -98,10 +98,11 @@ class DemoAgent:
     headers: dict[str, str]
 
 
-async def ensure_agents(sessions: async_sessionmaker[AsyncSession], count: int) -> list[DemoAgent]:
+async def ensure_agents(
+    sessions: async_sessionmaker[AsyncSession], count: int, queues: list[str]
+) -> list[DemoAgent]:
     """Demo agents demo-1..N (serving every queue); a new API token for each, every run."""
     directory = AgentDirectory(sessions)
-    queues = ["general", "orders", "billing", "technical"]
     agents = []
     for n in range(1, count + 1):
         agent_id, name = f"demo-{n}", f"{FIRST[(n * 7) % len(FIRST)]} (demo)"
@@ -175,24 +176,51 @@ class Customer:
     scenario: str
 
     @classmethod
-    def make(cls, seed: int, number: int) -> Customer:
+    def make(
+        cls,
+        seed: int,
+        number: int,
+        values: tuple[str, ...] = (),
+        skip: frozenset[str] = frozenset(),
+    ) -> Customer:
         rng = random.Random(f"{seed}:{number}")
         first, last = rng.choice(FIRST), rng.choice(LAST)
         email = f"{first}.{last}{number}@example.com".lower()
-        scenario = rng.choices(list(SCENARIOS), weights=list(SCENARIOS.values()))[0]
-        return cls(number, rng, first, last, email, rng.choice(ORDERS), scenario)
+        playable = {name: weight for name, weight in SCENARIOS.items() if name not in skip}
+        scenario = rng.choices(list(playable), weights=list(playable.values()))[0]
+        order = rng.choice(values) if values else str(rng.randint(10000, 99999))
+        return cls(number, rng, first, last, email, order, scenario)
 
     @property
     def conversations(self) -> int:
         return 2 if self.scenario == "recontact" else 1
 
 
-def plan(seed: int, conversations: int) -> list[Customer]:
+def unplayable(texts: DemoTexts) -> frozenset[str]:
+    """The scenarios this assistant has no intents (or phrases) for."""
+    i = texts.intents
+    missing = {
+        "knowledge_helped": not texts.help_questions(),
+        "knowledge_rejected": not texts.help_questions(),
+        "lookup": not texts.of(i.lookup),
+        "human": not texts.of(i.human),
+        "abandoned": not texts.of(i.human),
+        "complaint": not texts.of(i.complaint),
+        "unclear": len(texts.help_questions()) < 2,
+        "left_quietly": not texts.help_questions(),
+        "recontact": not texts.of(i.lookup),
+    }
+    return frozenset(name for name, lacking in missing.items() if lacking)
+
+
+def plan(seed: int, conversations: int, texts: DemoTexts | None = None) -> list[Customer]:
     """The customers who make up ``conversations`` conversations (one more when the last
-    one comes back)."""
+    one comes back), playing only what ``texts``' assistant can."""
+    values = texts.intents.lookup_values if texts is not None else ()
+    skip = unplayable(texts) if texts is not None else frozenset()
     customers: list[Customer] = []
     while sum(c.conversations for c in customers) < conversations:
-        customers.append(Customer.make(seed, len(customers)))
+        customers.append(Customer.make(seed, len(customers), values, skip))
     return customers
 
 
@@ -220,7 +248,7 @@ class DemoRun:
             text = " ".join(str(r.get("text") or "") for r in replies).lower()
             # the order number question mentions the confirmation email: asked first
             if "order number" in text and "?" in text:
-                none = _button(replies, "/deny")
+                none = _button(replies, self.texts.payload(self.texts.intents.deny) or "/")
                 if customer.rng.random() < 0.25:
                     replies = await (
                         chat.say(none[0]["title"], none[0]["payload"])
@@ -254,7 +282,8 @@ class DemoRun:
             self.report.surveys_answered += 1
 
     async def goodbye(self, chat: Chat, customer: Customer, mood: int) -> None:
-        replies = await chat.say(customer.rng.choice(self.texts.of("thanks") or ["thanks"]))
+        endings = self.texts.of_any(self.texts.intents.ending) or ["thanks"]
+        replies = await chat.say(customer.rng.choice(endings))
         await self.survey(chat, customer, replies, mood)
 
     # -- the agent's side ------------------------------------------------------------------
@@ -289,7 +318,7 @@ class DemoRun:
         if rng.random() < 0.15:
             await write(rng.choice(AGENT_REASKS))
             await chat.say(f"{customer.email}, order {customer.order}")
-        await chat.say(rng.choice(self.texts.of("inform") or ["ok"]))
+        await chat.say(rng.choice(self.texts.of(self.texts.intents.inform) or ["ok"]))
         await write(rng.choice(AGENT_ANSWERS))
         await chat.say(rng.choice(CUSTOMER_AFTER))
         response = await self.http.post(
@@ -335,37 +364,40 @@ class DemoRun:
         chat = await Chat.open(self.http)
         chats = [chat]
         if rng.random() < 0.3:
-            await chat.say(rng.choice(self.texts.of("greet") or ["hi"]))
+            await chat.say(rng.choice(self.texts.of(self.texts.intents.greet) or ["hi"]))
         if scenario in ("knowledge_helped", "knowledge_rejected"):
             replies = await chat.say(rng.choice(self.texts.help_questions()))
-            yes = _button(replies, "/affirm")
+            yes_payload = self.texts.payload(self.texts.intents.affirm)
+            no_payload = self.texts.payload(self.texts.intents.deny)
+            yes = _button(replies, yes_payload) if yes_payload else []
             if scenario == "knowledge_helped" and yes:
                 replies = await chat.say(yes[0]["title"], yes[0]["payload"])
                 await self.survey(chat, customer, replies, 4)
-            elif _button(replies, "/deny"):
-                replies = await chat.say("No", "/deny")
+            elif no_payload and _button(replies, no_payload):
+                replies = await chat.say("No", no_payload)
                 replies = await chat.say(rng.choice(self.texts.help_questions()))
-                no = _button(replies, "/deny")
+                no = _button(replies, no_payload)
                 if no:
                     replies = await chat.say(no[0]["title"], no[0]["payload"])
                 await self.to_a_person(chat, customer, replies, 3)
             else:
                 await self.to_a_person(chat, customer, replies, 3)
-        elif scenario == "order_status":
-            replies = await chat.say(rng.choice(self.texts.of("order_status")))
+        elif scenario == "lookup":
+            replies = await chat.say(rng.choice(self.texts.of(self.texts.intents.lookup)))
             await self.answer_prompts(chat, customer, replies)
             await self.goodbye(chat, customer, 4)
         elif scenario in ("human", "abandoned"):
-            replies = await chat.say(rng.choice(self.texts.of("request_human")))
+            replies = await chat.say(rng.choice(self.texts.of(self.texts.intents.human)))
             await self.to_a_person(chat, customer, replies, 4, leaves=scenario == "abandoned")
         elif scenario == "complaint":
-            replies = await chat.say(rng.choice(self.texts.of("complaint")))
+            replies = await chat.say(rng.choice(self.texts.of(self.texts.intents.complaint)))
             await self.to_a_person(chat, customer, replies, 2)
         elif scenario == "unclear":
             # two questions run together, then nonsense: the NLU is rarely sure of either
             first, second = rng.sample(self.texts.help_questions(), 2)
             replies = await chat.say(f"{first.rstrip('?.!')} and {second[0].lower()}{second[1:]}")
-            replies = await chat.say(rng.choice(GIBBERISH + self.texts.of("out_of_scope")))
+            nonsense = GIBBERISH + self.texts.of_any(self.texts.intents.out_of_scope)
+            replies = await chat.say(rng.choice(nonsense))
             await self.to_a_person(chat, customer, replies, 2, leaves=rng.random() < 0.3)
         elif scenario == "left_quietly":
             await chat.say(rng.choice(self.texts.help_questions()))
@@ -449,8 +481,9 @@ async def play_history(
             raise DemoError(
                 f"the gateway at {base_url} has no Rasa ({health}); wait until it is ready"
             )
-        run = DemoRun(http, texts, await ensure_agents(sessions, agents), report)
-        waiting = list(reversed(plan(seed, conversations)))
+        demo_agents = await ensure_agents(sessions, agents, list(texts.queues))
+        run = DemoRun(http, texts, demo_agents, report)
+        waiting = list(reversed(plan(seed, conversations, texts)))
         played: dict[int, list[str]] = {}
 
         async def worker() -> None:

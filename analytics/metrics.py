@@ -2,10 +2,11 @@
 
 Definitions (the README's "Supervisors" section says the same in prose):
 
-- **End of the bot's conversation**: the first customer message that confirms the end — a
-  goodbye, a thanks, or "yes" to a knowledge answer's "Did that help?" — that the customer
-  does not follow up within the idle timeout; otherwise the first silence as long as the idle
-  timeout (the conversation then ends at the last message plus the timeout). Survey answers
+- **End of the bot's conversation**: the first customer message that confirms the end — one
+  of the contract's ending intents ("bye", "thanks"), or "yes" to a knowledge answer's "Did
+  that help?" — that the customer does not follow up within the idle timeout; otherwise the
+  first silence as long as the idle timeout (the conversation then ends at the last message
+  plus the timeout). Survey answers
   are not conversation.
 - **Re-contact**: after that end and within the re-contact window, the same customer writes
   again — in the same conversation (on any channel), or in another conversation that shares
@@ -95,8 +96,8 @@ def conversation_turns(record: ConversationRecord) -> list[Turn]:
 
 
 def confirms_end(turns: Sequence[Turn], index: int, intents: IntentRoles) -> bool:
-    """Whether the customer message ``turns[index]`` closes the conversation: a goodbye, a
-    thanks, or yes to a knowledge answer given since their previous message."""
+    """Whether the customer message ``turns[index]`` closes the conversation: an ending
+    intent, or yes to a knowledge answer given since their previous message."""
     turn = turns[index]
     if turn.sender is not Sender.CUSTOMER or turn.survey_answer:
         return False

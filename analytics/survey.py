@@ -2,7 +2,7 @@
 
 The bot sends it as a message with buttons 1-5, so it works on every channel (the web chat
 renders buttons, Telegram and Slack get them as inline keyboards / Block Kit). It is sent
-when the bot's conversation ends on the customer's word (goodbye, thanks, yes to "Did that
+when the bot's conversation ends on the customer's word (an ending intent, yes to "Did that
 help?") and when an agent resolves a conversation. The conversation router hands every new
 customer message to ``intercept`` first: a button payload (``/csat{"score":4}``) or a typed
 digit answering the open question is recorded and thanked, and never reaches the bot nor

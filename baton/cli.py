@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 
 from agent_console.auth import Role
 from baton import paths
+from baton.action_requirements import ActionRequirementsError
 from baton.contract import ContractError
-from baton.knowledge import ARTICLES, ensure_index, ensure_onnx, try_question
-from baton.project import ProjectError, load_project
+from baton.knowledge import ensure_index, ensure_onnx, try_question
+from baton.project import Project, ProjectError, load_project
 from baton.stack import StackError, StackSettings, run, serving_model
 from baton.training import TrainingFailed, ensure_model
 
@@ -25,8 +26,8 @@ if TYPE_CHECKING:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="baton", description=__doc__)
     # every command that reads an assistant takes the folder (baton/__main__.py applies it)
-    project = argparse.ArgumentParser(add_help=False)
-    project.add_argument(
+    with_project = argparse.ArgumentParser(add_help=False)
+    with_project.add_argument(
         "--project",
         type=Path,
         metavar="DIR",
@@ -38,36 +39,40 @@ def main(argv: list[str] | None = None) -> int:
     init_cmd.add_argument("directory", type=Path)
     init_cmd.add_argument("--force", action="store_true", help="write into a non-empty folder")
     commands.add_parser(
-        "check", parents=[project], help="check the assistant folder and its baton.yml"
+        "check", parents=[with_project], help="check the assistant folder and its baton.yml"
     )
     run_cmd = commands.add_parser(
-        "run", parents=[project], help="train if needed, then start the whole stack"
+        "run", parents=[with_project], help="train if needed, then start the whole stack"
     )
     run_cmd.add_argument("--no-train", action="store_true", help="use the existing model as is")
     train_cmd = commands.add_parser(
         "train",
-        parents=[project],
+        parents=[with_project],
         help="train the Rasa model if the assistant changed; build the knowledge index if needed",
     )
     train_cmd.add_argument("--force", action="store_true", help="train even if nothing changed")
     index_cmd = commands.add_parser(
-        "index", parents=[project], help="build the knowledge index from help_centre/ if it changed"
+        "index",
+        parents=[with_project],
+        help="build the knowledge index from help_centre/ if it changed",
     )
     index_cmd.add_argument("--rebuild", action="store_true", help="build even if nothing changed")
     index_cmd.add_argument(
         "--articles",
         type=Path,
-        default=ARTICLES,
-        help="the help centre (default: the assistant's help_centre/)",
+        default=None,
+        help="the help centre (default: baton.yml's knowledge.help_centre, help_centre/)",
     )
     ask_cmd = commands.add_parser(
         "ask",
-        parents=[project],
+        parents=[with_project],
         help="what the knowledge index finds for a question, and whether the bot answers",
     )
     ask_cmd.add_argument("question")
     ask_cmd.add_argument("-k", type=int, default=5, help="how many passages to show")
-    commands.add_parser("migrate", parents=[project], help="bring the database schema up to date")
+    commands.add_parser(
+        "migrate", parents=[with_project], help="bring the database schema up to date"
+    )
     telegram_cmd = commands.add_parser("telegram", help="the Telegram channel's webhook")
     telegram_actions = telegram_cmd.add_subparsers(dest="telegram_command", required=True)
     telegram_actions.add_parser(
@@ -144,9 +149,9 @@ def main(argv: list[str] | None = None) -> int:
             _train(force=args.force)
             # an approved model may serve instead of this one: say which `baton run` starts
             print(f"==> baton run: {serving_model().note}", flush=True)
-            return ensure_index()
+            return _index(project)
         elif args.command == "index":
-            return ensure_index(force=args.rebuild, articles=args.articles)
+            return _index(project, force=args.rebuild, articles=args.articles)
         elif args.command == "ask":
             return try_question(args.question, k=args.k)
         elif args.command == "migrate":
@@ -164,15 +169,41 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "demo-history":
             return asyncio.run(_demo_command(args))
         elif args.command == "run":
+            _action_requirements(project)
             if not args.no_train:
                 _train(force=False)
-                if ensure_index() == 2:
+                if _index(project) == 2:
                     return 1
             return asyncio.run(run(StackSettings()))
-    except (StackError, TrainingFailed) as exc:
+    except (StackError, TrainingFailed, ActionRequirementsError) as exc:
         print(f"baton: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _action_requirements(project: Project) -> None:
+    """The assistant's own action requirements, into the app runtime (pip's progress shown);
+    a failing install stops the start with pip's error."""
+    from baton.action_requirements import install, requirements_file
+
+    file = requirements_file(project.dir)
+    if file is None:
+        return
+    print(f"==> the assistant's action requirements ({file})", flush=True)
+    if not install(project.dir, Path(sys.executable)):
+        print("    up to date", flush=True)
+
+
+def _index(project: Project, *, force: bool = False, articles: Path | None = None) -> int:
+    """Build the assistant's knowledge index when its baton.yml turns knowledge answers on."""
+    if not project.contract.knowledge.enabled:
+        print("==> knowledge answers are off in baton.yml: no index to build", flush=True)
+        return 0
+    folder = articles or project.help_centre
+    if articles is None and not folder.is_dir():
+        print(f"==> no help centre at {folder}: no knowledge answers", flush=True)
+        return 0
+    return ensure_index(force=force, articles=folder)
 
 
 def _train(*, force: bool) -> None:
@@ -236,13 +267,17 @@ async def _database() -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
     from gateway.settings import load_settings
+    from handoff.agents import ensure_queues
     from handoff.database import create_engine, migrate
 
     url = load_settings().database_url
     await asyncio.to_thread(migrate, url)
     engine = create_engine(url)
     try:
-        yield async_sessionmaker(engine, expire_on_commit=False)
+        sessions = async_sessionmaker(engine, expire_on_commit=False)
+        # the queues the assistant's baton.yml routes to, so agents can be given them
+        await ensure_queues(sessions, load_project(paths.BOT).contract.queue_names)
+        yield sessions
     finally:
         await engine.dispose()
 

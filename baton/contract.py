@@ -45,6 +45,10 @@ class HandoffContract(_Section):
     # identity and run its handoff; default: the first of ``intents``. With none, Baton
     # hands off directly with what it knows.
     trigger_intent: str | None = None
+    # intent → the reason word a handoff it set going reports (the packet's ``reason``, on
+    # which queues and priorities may act); default: "customer_request" for ``intents``, its
+    # own name for ``always_human_intents``; an intent named here takes this word instead
+    reasons: dict[str, str] = {}
     # handoff reasons or intents served first: higher is sooner
     priority: dict[str, int] = {}
     # the queue of a handoff whose last topic maps to none in ``queues``
@@ -89,6 +93,7 @@ class ConversationContract(_Section):
     ending_intents: list[str] = []
     # yes / no: the answer to "Did that help?" after a knowledge answer
     affirm_intents: list[str] = []
+    # the "no" to "Did that help?"; turned-down answers count towards a handoff
     deny_intents: list[str] = []
     # intents that say nothing about what the customer needs (greetings, answers to the
     # bot's questions): left out of the agent's summary, the queue choice and per-topic
@@ -96,11 +101,15 @@ class ConversationContract(_Section):
     small_talk_intents: list[str] = []
     # the bot's own "that is outside what I can help with": a failure for the review inbox
     out_of_scope_intents: list[str] = []
+    # what a channel's start command (Telegram's /start) says to the bot; none: the command
+    # reaches the bot as the text "/start"
+    greet_intent: str | None = None
 
 
 class KnowledgeContract(_Section):
     """Answers from the assistant's help centre."""
 
+    # answer questions from the help centre (action_knowledge_answer)
     enabled: bool = True
     # the articles (Markdown with front matter), relative to the assistant folder
     help_centre: str = "help_centre"
@@ -114,8 +123,11 @@ class KnowledgeContract(_Section):
 class BrandContract(_Section):
     """How the web chat widget presents the assistant."""
 
+    # the team's name: agents' messages on Telegram and Slack are signed "Dana (<title>)"
     title: str = "Support"
+    # the widget's accent colour, #rgb or #rrggbb (the widget does not read it yet)
     colour: Annotated[str, Field(pattern=_COLOUR.pattern)] = "#2f5bea"
+    # the widget's greeting (the widget does not read it yet: window.BatonChat sets it)
     greeting: str = "Hi! How can I help you today?"
 
 
@@ -154,6 +166,11 @@ class Contract(_Section):
         return self.handoff.intents[0] if self.handoff.intents else None
 
     @property
+    def queue_names(self) -> frozenset[str]:
+        """Every queue a handoff of this assistant can go to."""
+        return frozenset([self.handoff.default_queue, *self.queues.values()])
+
+    @property
     def topicless(self) -> frozenset[str]:
         """Intents that say nothing about what the customer needs."""
         c = self.conversation
@@ -186,6 +203,10 @@ class Contract(_Section):
                 yield f"{key}[{index}]", name
         if self.handoff.trigger_intent:
             yield "handoff.trigger_intent", self.handoff.trigger_intent
+        if self.conversation.greet_intent:
+            yield "conversation.greet_intent", self.conversation.greet_intent
+        for name in self.handoff.reasons:
+            yield f"handoff.reasons.{name}", name
         for name in self.queues:
             yield f"queues.{name}", name
 

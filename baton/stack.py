@@ -32,13 +32,17 @@ class StackSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="BATON_", env_file=".env", extra="ignore")
 
+    # the address all three processes listen on
     host: str = "127.0.0.1"
     port: int = 8000  # gateway: web chat, APIs, console
+    # the Rasa server's port
     rasa_port: int = 5005
+    # the action server's port
     actions_port: int = 5055
     # Rasa's endpoints file, relative to the assistant folder; default: one Baton writes under
     # the assistant's var/ (its action server, an SQL tracker store on var/rasa-tracker.db)
     rasa_endpoints: str | None = None
+    # how long each process may take to answer its health check
     startup_timeout_seconds: float = Field(default=240.0, gt=0)
 
 
@@ -92,19 +96,23 @@ def specs(
     var: Path = paths.VAR,
     models: Path = paths.MODELS,
     model: Path | None = None,
+    project: Path = paths.BOT,
 ) -> list[ProcessSpec]:
-    """The three processes, their environments and health checks; state and logs go to ``var``;
-    Rasa serves ``model`` (default: :func:`serving_model` of ``models``)."""
+    """The three processes serving the assistant in ``project``, their environments and
+    health checks; state and logs go to ``var``; Rasa serves ``model`` (default:
+    :func:`serving_model` of ``models``)."""
     if model is None:
         model = serving_model(models).path
+    project = project.resolve()
     host = settings.host
     logs = var / "log"
     endpoints, credentials = rasa_files(var)
     if settings.rasa_endpoints:
-        endpoints = paths.BOT / settings.rasa_endpoints
-    base_env = dict(os.environ)
+        endpoints = project / settings.rasa_endpoints
+    # every process reads the same assistant folder (its baton.yml, domain, actions)
+    base_env = dict(os.environ, BATON_PROJECT_DIR=str(project))
     base_env.setdefault("BATON_DATABASE_URL", f"sqlite:///{var / 'baton.db'}")
-    rasa = rasa_env()
+    rasa = rasa_env(project)
     rasa.update(
         BATON_ACTION_ENDPOINT_URL=f"http://{host}:{settings.actions_port}/webhook",
         BATON_RASA_TRACKER_DB=str(var / "rasa-tracker.db"),
@@ -134,7 +142,7 @@ def specs(
                 "--port",
                 str(settings.rasa_port),
             ],
-            cwd=paths.BOT,
+            cwd=project,
             env=rasa,
             health_url=f"http://{host}:{settings.rasa_port}/status",
             port=settings.rasa_port,
@@ -147,7 +155,7 @@ def specs(
                 "-m",
                 "baton_actions.server",
                 "--project",
-                str(paths.BOT),
+                str(project),
                 "--port",
                 str(settings.actions_port),
             ],

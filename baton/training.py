@@ -50,15 +50,23 @@ def bot_fingerprint(bot: Path = paths.BOT, *, generated: bool = True) -> str:
     return digest.hexdigest()
 
 
-def rasa_env() -> dict[str, str]:
-    """Environment for any process of the Rasa runtime."""
+def rasa_env(bot: Path = paths.BOT) -> dict[str, str]:
+    """Environment for any process of the Rasa runtime serving or training ``bot``."""
     env = dict(os.environ)
     env.update(
         RASA_TELEMETRY_ENABLED="false",  # no network here, and no reason to phone home
         TF_CPP_MIN_LOG_LEVEL="2",
-        PYTHONPATH=str(paths.BOT),  # custom components import as components.<module>
+        PYTHONPATH=str(bot),  # custom components import as components.<module>
     )
     return env
+
+
+def shown(path: Path) -> str:
+    """``path`` relative to the checkout when it is inside it (shorter in messages)."""
+    try:
+        return str(path.resolve().relative_to(paths.ROOT.resolve()))
+    except ValueError:
+        return str(path)
 
 
 def ensure_model(
@@ -69,7 +77,7 @@ def ensure_model(
     stamp = target.with_suffix("").with_suffix(".fingerprint")
     fingerprint = bot_fingerprint(bot)
     if not force and target.exists() and stamp.exists() and stamp.read_text() == fingerprint:
-        print(f"==> Rasa model up to date ({target.relative_to(paths.ROOT)})", flush=True)
+        print(f"==> Rasa model up to date ({shown(target)})", flush=True)
         return ModelState(target, trained=False, seconds=0.0)
     print("==> training the Rasa model (bot/ changed since the last model)", flush=True)
     started = time.monotonic()
@@ -78,10 +86,12 @@ def ensure_model(
         "--config", "config.yml", "--domain", domain_path(bot).name, "--data", "data",
         "--out", str(models), "--fixed-model-name", MODEL_NAME,
     ]  # fmt: skip
-    result = subprocess.run(command, cwd=bot, env=rasa_env(), stdout=sys.stdout, stderr=sys.stderr)
+    result = subprocess.run(
+        command, cwd=bot, env=rasa_env(bot), stdout=sys.stdout, stderr=sys.stderr
+    )
     seconds = time.monotonic() - started
     if result.returncode != 0 or not target.exists():
         raise TrainingFailed(f"rasa train failed (exit {result.returncode}); see its output above")
     stamp.write_text(fingerprint)
-    print(f"==> trained {target.relative_to(paths.ROOT)} in {seconds:.0f} s", flush=True)
+    print(f"==> trained {shown(target)} in {seconds:.0f} s", flush=True)
     return ModelState(target, trained=True, seconds=seconds)

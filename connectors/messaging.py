@@ -50,6 +50,9 @@ async def running(
     store: ConversationStore,
     router: ConversationRouter,
     bus: EventBus,
+    *,
+    team: str = "Support",
+    greet_intent: str | None = None,
 ) -> AsyncIterator[Channels | None]:
     """The channels' runtime for the app's lifetime (None when no channel is set up)."""
     if not (settings.telegram.enabled or settings.slack.enabled):
@@ -65,6 +68,8 @@ async def running(
         telegram=settings.telegram,
         slack=settings.slack,
         web_chat_url=web_chat_url,
+        team=team,
+        greet_intent=greet_intent,
     )
     async with channels.running():
         app.state.channels = channels

@@ -99,8 +99,12 @@ class Channels:
         telegram: TelegramSettings,
         slack: SlackSettings,
         web_chat_url: str,
+        team: str = "Support",
+        greet_intent: str | None = None,
     ) -> None:
         sessions = store.sessions
+        self.team = team  # the brand title agents' messages are signed with
+        self.greet_intent = greet_intent  # what Telegram's /start says to the bot
         self.links = Links(sessions)
         self.inbox = Inbox(sessions)
         worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -136,9 +140,11 @@ class Channels:
         if settings.bot_token is None:
             raise ChannelsNotConfigured("BATON_TELEGRAM_BOT_TOKEN is not set")
         self.bot = Bot(settings.bot_token.get_secret_value(), base_url=settings.bot_api_base())
-        sender = TelegramSender(self.bot)
+        sender = TelegramSender(self.bot, self.team)
         senders[sender.channel] = sender
-        self.handlers[sender.channel] = TelegramHandler(self.intake, sender, web_chat_url)
+        self.handlers[sender.channel] = TelegramHandler(
+            self.intake, sender, web_chat_url, self.greet_intent
+        )
 
     def _build_slack(self, settings: SlackSettings, senders: dict[str, ChannelSender]) -> None:
         from slack_sdk.signature import SignatureVerifier
@@ -158,7 +164,7 @@ class Channels:
         secret = settings.signing_secret.get_secret_value()
         self.slack_app = build_app(client, secret, self.receive)
         self.slack_verifier = SignatureVerifier(secret)
-        sender = SlackSender(client)
+        sender = SlackSender(client, self.team)
         senders[sender.channel] = sender
         self.handlers[sender.channel] = SlackHandler(self.intake)
 

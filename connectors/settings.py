@@ -69,6 +69,7 @@ class SlackSettings(BaseSettings):
     api_url: str = "https://slack.com/api/"
     # Socket Mode for development: events over a websocket, no public URL needed (xapp-…)
     app_token: SecretStr | None = None
+    # connect to Slack over Socket Mode instead of mounting /slack/events (needs the app token)
     socket_mode: bool = False
 
     @property

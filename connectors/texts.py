@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-# an agent's message on Telegram, where a bot cannot change its name per message
-AGENT_PREFIX = "{name} (Voltify support): "
+# an agent's message on Telegram, where a bot cannot change its name per message; {team}
+# is the assistant's brand title (baton.yml ``brand.title``)
+AGENT_PREFIX = "{name} ({team}): "
 # an agent's message on Slack: the name the message is posted under
-AGENT_USERNAME = "{name} (Voltify support)"
+AGENT_USERNAME = "{name} ({team})"
 
 ONLY_TEXT = "Sorry, I can only read text messages. Please type your question."
 TOO_LONG = "That message is too long for me (at most {limit} characters). Could you shorten it?"
@@ -21,7 +22,14 @@ CONTINUE_ON_WEB = (
     "(or enter the code {code} in the chat window). It works once, within 15 minutes."
 )
 
-CHANNEL_NAMES = {"web": "the web chat", "telegram": "Telegram", "slack": "Slack"}
+CHANNEL_NAMES = {
+    "web": "the web chat",
+    "telegram": "Telegram",
+    "slack": "Slack",
+    # front ends written for Rasa: Baton does not know what the customer calls them
+    "rasa_rest": "the chat",
+    "rasa_socketio": "the chat",
+}
 
 ERRORS: dict[str, str] = {
     "invalid_code": "The code is unknown, used or expired.",

@@ -18,6 +18,7 @@ import agent_console.review
 import agent_console.supervisor
 import agent_console.web
 import connectors.messaging
+import connectors.rasa_channels
 import connectors.webchat
 from agent_console import console_api, desk_socket, handoff_api
 from agent_console.auth import Users
@@ -36,7 +37,7 @@ from gateway.rasa import RasaClient
 from gateway.router import ConversationRouter
 from gateway.services import Services, ServicesDep
 from gateway.settings import GatewaySettings, load_settings
-from handoff.agents import AgentDirectory
+from handoff.agents import AgentDirectory, ensure_queues
 from handoff.database import create_engine, migrate
 from handoff.desk import HandoffDesk
 from handoff.hours import parse_hours
@@ -88,6 +89,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         await bus.start()
         rasa = RasaClient(str(settings.rasa_url), settings.rasa_timeout_seconds)
         store = ConversationStore(engine)
+        created = await ensure_queues(store.sessions, contract.queue_names)
+        if created:
+            log.info("queues from baton.yml created: %s", ", ".join(created))
         desk = HandoffDesk(store.sessions, settings.handoff)
         router = ConversationRouter(
             store,
@@ -103,7 +107,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         if settings.assist_enabled:
             from agent_console.assist import Assistant  # loads MiniLM in the background
 
-            assistant = Assistant.create(store.sessions, project.dir, index_dir())
+            assistant = Assistant.create(
+                store.sessions,
+                project.dir,
+                index_dir(),
+                frozenset(contract.conversation.out_of_scope_intents),
+            )
             await assistant.start()
         router.listener = Listener(store, rasa, router, workspace, assistant)
         router.survey = Surveys(store, settings.analytics, router.publish, intents=intents)
@@ -135,8 +144,18 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         watching = asyncio.create_task(loop_lag.watch(), name="event-loop lag")
         try:
             # Telegram and Slack, when configured: stopped before the router below
-            async with connectors.messaging.running(app, settings, store, router, bus):
-                yield
+            async with connectors.messaging.running(
+                app,
+                settings,
+                store,
+                router,
+                bus,
+                team=contract.brand.title,
+                greet_intent=contract.conversation.greet_intent,
+            ):
+                # Rasa's REST and socket.io channels: stopped before the ones above
+                async with connectors.rasa_channels.running(app, settings, store, router, bus):
+                    yield
         finally:
             watching.cancel()
             await app.state.review.close()
@@ -156,6 +175,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     app.include_router(connectors.webchat.create_router())
     connectors.messaging.install(app, settings)
+    connectors.rasa_channels.install(app, settings)
     app.include_router(handoff_api.create_router())
     app.include_router(console_api.create_router())
     app.include_router(desk_socket.create_router())

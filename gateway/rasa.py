@@ -29,7 +29,7 @@ class BotReply:
 class BotTurn:
     replies: list[BotReply]
     nlu: Nlu | None
-    # the form the bot is running after this turn (e.g. "identity_form"), when known
+    # the form the bot is running after this turn (the identity form, say), when known
     active_loop: str | None = None
     # a custom action returned Rasa's ConversationPaused: the bot hands the conversation over
     paused: bool = False

@@ -26,7 +26,7 @@ HANDOFF_OFFLINE = (
     "Our team is offline right now (hours: {hours}). Leave your message here and we'll "
     "get back to you as soon as we're back — you don't need to stay on this page."
 )
-HANDED_BACK = "You're back with Voltify's virtual assistant. How else can I help?"
+HANDED_BACK = "You're back with the virtual assistant. How else can I help?"
 
 
 def wait_phrase(seconds: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -61,6 +61,25 @@ def _agent(row: AgentRow, load: int) -> Agent:
         presence=Presence(row.presence),
         load=load,
     )
+
+
+def queue_title(name: str) -> str:
+    """A queue's title when the assistant names it only: ``after_sales`` → "After sales"."""
+    words = name.replace("_", " ").replace("-", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+async def ensure_queues(
+    sessions: async_sessionmaker[AsyncSession], names: Iterable[str]
+) -> list[str]:
+    """Create the queues the assistant routes to (its baton.yml) that the database lacks;
+    existing ones keep their titles. Returns the names created."""
+    wanted = sorted(set(names))
+    async with sessions.begin() as session:
+        have = set(await session.scalars(select(QueueRow.name).where(QueueRow.name.in_(wanted))))
+        missing = [name for name in wanted if name not in have]
+        session.add_all(QueueRow(name=name, title=queue_title(name)) for name in missing)
+    return missing
 
 
 async def require_queue(session: AsyncSession, queue: str) -> None:

@@ -21,7 +21,7 @@ class Sender(StrEnum):
 
 class Button(TypedDict):
     title: str  # what the customer sees
-    payload: str  # what is sent to the bot when clicked, e.g. "/order_status"
+    payload: str  # what is sent to the bot when clicked, e.g. "/check_balance"
 
 
 class Entity(TypedDict, total=False):

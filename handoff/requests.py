@@ -19,7 +19,9 @@ _MAX_REASON = 64
 
 
 class HandoffRequest(TypedDict, total=False):
-    reason: str  # why: "customer_request", "complaint", "low_confidence", or the bot's own word
+    # why: "customer_request", "low_confidence", an always-human intent's name, or the bot's
+    # own word
+    reason: str
     identity: Identity  # who the customer is, as far as the bot knows (Baton's field names)
 
 

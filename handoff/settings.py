@@ -19,6 +19,7 @@ class HandoffSettings(BaseSettings):
     # -- priority: higher is served first
     reason_priority: dict[str, int] = {"negative_sentiment": 1}
     vip_emails: list[str] = []  # identified customers served before everyone else
+    # the priority of a VIP customer's handoff
     vip_priority: int = 2
     # -- triggers evaluated by the gateway after every bot turn
     # a customer turn counts as low-confidence when its intent is nlu_fallback (below the NLU's
@@ -26,9 +27,11 @@ class HandoffSettings(BaseSettings):
     # 0 leaves the judgement to the calibrated NLU
     low_confidence_threshold: float = Field(default=0.0, ge=0, le=1)
     low_confidence_turns: int = Field(default=2, ge=1)  # consecutive fallback/low-confidence turns
+    # intents a person always answers; from baton.yml's handoff.always_human_intents
     always_human_intents: list[str] = []
     # a knowledge answer turned down this many times (the customer's next intent is one of these)
     knowledge_rejections: int = Field(default=2, ge=1)
+    # the "no" intents of a rejected answer; from baton.yml's conversation.deny_intents
     knowledge_rejection_intents: list[str] = []
     # intents that say nothing about which team should take a conversation
     topicless_intents: frozenset[str] = frozenset({"nlu_fallback"})
@@ -36,6 +39,7 @@ class HandoffSettings(BaseSettings):
     sentiment_turns: int = Field(default=3, ge=1)  # over the last N customer messages
     # -- when humans answer; outside these hours a handoff becomes a ticket in the queue
     hours: str = "always"  # or e.g. "mon-fri 09:00-18:00"
+    # the time zone of those hours (an IANA name)
     timezone: str = "Europe/Berlin"
     # -- waiting estimate: median of the last N assignment times in the queue
     wait_sample: int = Field(default=20, ge=1)

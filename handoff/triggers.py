@@ -22,7 +22,7 @@ class Reason(StrEnum):
     LOW_CONFIDENCE = "low_confidence"
     KNOWLEDGE_REJECTED = "knowledge_rejected"
     NEGATIVE_SENTIMENT = "negative_sentiment"
-    # an always-human intent hands off with the intent's own name as the reason (e.g. "complaint")
+    # an always-human intent hands off with its own name as the reason ("legal_request", say)
 
 
 def evaluate(stretch: Sequence[Message], settings: HandoffSettings) -> str | None:

@@ -26,12 +26,14 @@ class ReviewSettings(BaseSettings):
     # the knowledge index rebuilt after publishing (default: BATON_KNOWLEDGE_INDEX or
     # var/knowledge, as `baton index`), and the command that rebuilds it
     knowledge_index_dir: Path | None = None
+    # the `baton` command that rebuilds the knowledge index
     baton_bin: Path = paths.VENV_BIN / "baton"
     # published articles link to <this>/<article id>; default: baton.yml's
     # knowledge.article_url_base
     article_url_base: str | None = None
     # per-run copies of the project, training logs and Rasa's component cache
     work_dir: Path = paths.VAR / "retrain"
+    # the Rasa runtime's `rasa` command that trains and serves candidates
     rasa_bin: Path = paths.RASA_VENV_BIN / "rasa"
     # a customer message counts as failed below this NLU confidence (besides nlu_fallback,
     # handoff triggers and turned-down answers)
@@ -47,6 +49,7 @@ class ReviewSettings(BaseSettings):
     # intents whose recognition still ends with a person (not contained): the assistant's
     # handoff.intents and handoff.always_human_intents (ReviewSettings.for_contract)
     handoff_intents: list[str] = []
+    # the longest a training run may take before it is stopped
     train_timeout_seconds: float = Field(default=1800, gt=0)
     # starting the candidate's short-lived Rasa server for the evaluation
     evaluation_start_seconds: float = Field(default=240, gt=0)

@@ -7,6 +7,7 @@ The scenario and browser tests each give their modules a ``stack`` fixture from
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import subprocess
 import time
@@ -38,6 +39,7 @@ class Stack:
     running: dict[str, Running]
     http: httpx.AsyncClient
     var: Path  # the stack's state: its SQLite database, Rasa's tracker store, logs
+    project: Path = paths.BOT  # the assistant it serves
 
     @property
     def url(self) -> str:
@@ -51,6 +53,14 @@ class Stack:
     def database_url(self) -> str:
         return f"sqlite:///{self.var / 'baton.db'}"
 
+    def command_env(self) -> dict[str, str]:
+        """What an operator's `baton …` command against this stack runs with."""
+        return dict(
+            os.environ,
+            BATON_DATABASE_URL=self.database_url,
+            BATON_PROJECT_DIR=str(self.project),
+        )
+
     async def new_conversation(self) -> tuple[str, str]:
         body = (await self.http.post("/api/conversations")).json()
         return body["id"], body["token"]
@@ -61,7 +71,7 @@ class Stack:
         """Create an agent as an operator does (`baton agent add`); returns its auth header."""
         result = subprocess.run(
             [str(paths.VENV_BIN / "baton"), "agent", "add", agent_id, "--skills", skills],
-            env=dict(os.environ, BATON_DATABASE_URL=self.database_url),
+            env=self.command_env(),
             capture_output=True, text=True, timeout=60, check=True,
         )  # fmt: skip
         token = result.stdout.rsplit("API token (shown once): ", 1)[1].split()[0]
@@ -73,7 +83,7 @@ class Stack:
             [str(paths.VENV_BIN / "baton"), "user", "add", user_id, "--role", role,
              "--skills", "general,orders,billing,technical", "--password-stdin"],
             input=password + "\n",
-            env=dict(os.environ, BATON_DATABASE_URL=self.database_url),
+            env=self.command_env(),
             capture_output=True, text=True, timeout=60, check=True,
         )  # fmt: skip
 
@@ -95,25 +105,37 @@ class Stack:
 
 
 @contextlib.asynccontextmanager
-async def running_stack(var: Path) -> AsyncIterator[Stack]:
-    """Train the demo bot and build its knowledge index if they changed, start the three
-    processes on free ports with their state under ``var``, and stop them all afterwards."""
-    ensure_model()
-    if ensure_index() != 0:
-        raise RuntimeError("the knowledge index could not be built (see above)")
+async def running_stack(
+    var: Path,
+    project: Path | None = None,
+    model: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> AsyncIterator[Stack]:
+    """Start the three processes on free ports with their state under ``var``, and stop them
+    all afterwards. With no ``project``: the demo, trained and indexed first if it changed;
+    another assistant is served with ``model`` (trained by the caller). ``env``: settings
+    an operator would set, for every process."""
+    if project is None:
+        ensure_model()
+        if ensure_index() != 0:
+            raise RuntimeError("the knowledge index could not be built (see above)")
     settings = StackSettings(
         port=free_port(),
         rasa_port=free_port(),
         actions_port=free_port(),
         startup_timeout_seconds=240,
     )
-    processes = await start_all(specs(settings, var=var), settings.startup_timeout_seconds)
+    chosen = [
+        dataclasses.replace(spec, env=spec.env | (env or {}))
+        for spec in specs(settings, var=var, project=project or paths.BOT, model=model)
+    ]
+    processes = await start_all(chosen, settings.startup_timeout_seconds)
     running = {r.spec.name: r for r in processes}
     try:
         async with httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{settings.port}", timeout=30
         ) as http:
-            yield Stack(settings, running, http, var)
+            yield Stack(settings, running, http, var, (project or paths.BOT).resolve())
     finally:
         # the Stack shares this dict: a process a test restarted is the one stopped here
         for process in running.values():

@@ -40,7 +40,7 @@ def buttons_block(buttons: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def render(body: dict[str, Any]) -> list[dict[str, Any]]:
+def render(body: dict[str, Any], team: str = "Support") -> list[dict[str, Any]]:
     """The chat.postMessage calls for one stored message. An agent's message is posted
     under their name; the bot's under the app's own. Buttons become Block Kit buttons on
     the last part (its text then goes in a plain-text section, which shows it verbatim)."""
@@ -56,7 +56,7 @@ def render(body: dict[str, Any]) -> list[dict[str, Any]]:
             *buttons_block(buttons),
         ]
     if body.get("sender") == "agent":
-        name = texts.AGENT_USERNAME.format(name=body.get("agent_name") or "Support")
+        name = texts.AGENT_USERNAME.format(name=body.get("agent_name") or "Agent", team=team)
         for part in parts:
             part["username"] = name
             part["icon_emoji"] = ":bust_in_silhouette:"
@@ -74,11 +74,12 @@ def retry_after(error: SlackApiError) -> float | None:
 class SlackSender:
     channel = CHANNEL
 
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, team: str = "Support") -> None:
         self._client = client
+        self._team = team
 
     def parts(self, body: dict[str, Any]) -> Sequence[dict[str, Any]]:
-        return render(body)
+        return render(body, self._team)
 
     async def send(self, target: dict[str, Any], part: dict[str, Any]) -> None:
         try:

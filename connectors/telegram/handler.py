@@ -29,16 +29,22 @@ from handoff.ownership import Owner
 
 log = logging.getLogger(__name__)
 
-GREET_PAYLOAD = "/greet"  # what /start says to the bot
-
 
 class TelegramHandler:
     channel = CHANNEL
 
-    def __init__(self, intake: Intake, sender: TelegramSender, web_chat_url: str) -> None:
+    def __init__(
+        self,
+        intake: Intake,
+        sender: TelegramSender,
+        web_chat_url: str,
+        greet_intent: str | None = None,
+    ) -> None:
         self._intake = intake
         self._sender = sender
         self._web_chat_url = web_chat_url
+        # what /start says to the bot (baton.yml conversation.greet_intent)
+        self._start_payload = f"/{greet_intent}" if greet_intent else None
 
     async def process(self, delivery: Delivery) -> None:
         action = classify(delivery.body)
@@ -60,7 +66,7 @@ class TelegramHandler:
             return
         if isinstance(action, Start):
             await self._say(link, "/start", f"tg:{action.chat_id}:{action.message_id}",
-                            notice_key, payload=GREET_PAYLOAD)  # fmt: skip
+                            notice_key, payload=self._start_payload)  # fmt: skip
             return
         if isinstance(action, ContinueOnWeb):
             code = await self._intake.links.issue_code(link.conversation_id, "web")

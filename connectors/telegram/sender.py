@@ -33,12 +33,12 @@ def keyboard(body: dict[str, Any]) -> dict[str, Any] | None:
     return {"inline_keyboard": rows}
 
 
-def render(body: dict[str, Any]) -> list[dict[str, Any]]:
+def render(body: dict[str, Any], team: str = "Support") -> list[dict[str, Any]]:
     """The sendMessage calls for one stored message: an agent's carries their name; a
     text over 4,096 characters goes in several messages; the keyboard rides on the last."""
     text = str(body.get("text") or "")
     if body.get("sender") == "agent":
-        text = texts.AGENT_PREFIX.format(name=body.get("agent_name") or "Support") + text
+        text = texts.AGENT_PREFIX.format(name=body.get("agent_name") or "Agent", team=team) + text
     pieces = [p.strip() for p in split_text(text, LIMIT, utf16_length)]
     pieces = [p for p in pieces if p] or ["…"]
     parts: list[dict[str, Any]] = [{"text": p} for p in pieces]
@@ -59,11 +59,12 @@ def retry_seconds(exc: RetryAfter) -> float:
 class TelegramSender:
     channel = CHANNEL
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, team: str = "Support") -> None:
         self._bot = bot
+        self._team = team
 
     def parts(self, body: dict[str, Any]) -> Sequence[dict[str, Any]]:
-        return render(body)
+        return render(body, self._team)
 
     async def send(self, target: dict[str, Any], part: dict[str, Any]) -> None:
         markup = part.get("reply_markup")

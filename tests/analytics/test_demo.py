@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from analytics.demo import SCENARIOS, backdate, plan, play_history
-from analytics.demo_texts import HELP_INTENTS, load_texts
+from analytics.demo import SCENARIOS, backdate, plan, play_history, unplayable
+from analytics.demo_texts import DemoFileError, load_texts
 from analytics.metrics import Definitions, summarise
 from analytics.models import SurveyRow
 from analytics.queries import Period, period_facts
+from baton.project import load_project
 from handoff.database import create_engine
 from handoff.models import HandoffRow, MessageRow
 from handoff.records import Sender
@@ -34,11 +36,31 @@ def test_the_plan_is_the_same_for_a_seed_and_varies_between_seeds() -> None:
 
 def test_customer_texts_come_from_the_bot_and_the_help_centre() -> None:
     texts = load_texts()
-    assert all(texts.of(intent) for intent in HELP_INTENTS)
+    assert len(texts.intents.help) == 11
+    assert all(texts.of(intent) for intent in texts.intents.help)
+    assert texts.intents.human == "request_human" and texts.intents.complaint == "complaint"
+    assert texts.intents.lookup_values[0] == "12345"
+    assert unplayable(texts) == frozenset()
+    assert {c.order for c in plan(7, 100, texts)} <= set(texts.intents.lookup_values)
     assert "where is my order 12345" in texts.of("order_status")  # annotation removed
     assert any(
         "Returning a product" in q or "returning a product" in q for q in texts.help_questions()
     )
+
+
+def test_an_assistant_without_demo_phrases_plays_only_what_it_can(tmp_path: Path) -> None:
+    # the starter baton init writes: no demo_history.yml, no lookup, no always-human intent
+    from baton.init import write_starter
+
+    write_starter(tmp_path / "bot")
+    texts = load_texts(load_project(tmp_path / "bot"))
+    assert texts.intents.human == "talk_to_person"
+    skipped = unplayable(texts)
+    assert {"lookup", "recontact", "complaint"} <= skipped and "human" not in skipped
+    assert {c.scenario for c in plan(3, 300, texts)} == set(SCENARIOS) - skipped
+    (tmp_path / "bot" / "demo_history.yml").write_text("greet: no_such_intent\n")
+    with pytest.raises(DemoFileError, match="greet: the domain has no intent 'no_such_intent'"):
+        load_texts(load_project(tmp_path / "bot"))
 
 
 async def test_backdating_moves_every_time_of_a_conversation_together(

@@ -86,7 +86,7 @@ async def test_hand_back_resumes_the_bot_and_tells_the_customer(gateway: Running
     assert back.json()["owner"] == "bot"
     assert (cid, "event:resume") in gateway.rasa.state.received
     transcript = (await gateway.http.get(f"/api/conversations/{cid}", headers=auth)).json()
-    assert "back with Volt" in transcript["messages"][-1]["text"]
+    assert "back with the virtual assistant" in transcript["messages"][-1]["text"]
     assert (await send(gateway, cid, auth, "hello again"))["replies"][0][
         "text"
     ] == "You said: hello again"

@@ -23,7 +23,10 @@ def test_a_bot_message_is_plain_and_its_buttons_ride_on_the_last_part() -> None:
 
 
 def test_an_agent_message_carries_the_agents_name() -> None:
-    parts = render({"message_id": 8, "sender": "agent", "agent_name": "Dana", "text": "Hi!"})
+    parts = render(
+        {"message_id": 8, "sender": "agent", "agent_name": "Dana", "text": "Hi!"},
+        team="Voltify support",
+    )
     assert parts == [{"text": "Dana (Voltify support): Hi!"}]
 
 
