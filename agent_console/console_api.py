@@ -106,7 +106,7 @@ def create_router() -> APIRouter:
         note, event = await services.workspace.add_note(
             conversation_id, agent.id, agent.name, body.text
         )
-        await services.router.publish([event])
+        await services.publisher.publish([event])
         return note
 
     @router.put("/conversations/{conversation_id}/identity")
@@ -117,7 +117,7 @@ def create_router() -> APIRouter:
         identity, event = await services.store.update_identity(
             conversation_id, as_identity(body.model_dump())
         )
-        await services.router.publish([event])
+        await services.publisher.publish([event])
         return {"identity": identity}
 
     @router.post("/conversations/{conversation_id}/typing", status_code=204)
@@ -125,7 +125,7 @@ def create_router() -> APIRouter:
         conversation_id: str, body: TypingIn, agent: CurrentAgent, services: ServicesDep
     ) -> None:
         await require_owner(services, conversation_id, agent)
-        await services.router.agent_typing(conversation_id, agent.name, on=body.on)
+        await services.publisher.agent_typing(conversation_id, agent.name, on=body.on)
 
     @router.get("/conversations/{conversation_id}/suggestions")
     async def suggestions(

@@ -148,12 +148,12 @@ async def stay_ended(services: Services, conversation_id: str, *, resolved: bool
     """Open suggestions are ignored now; a resolved conversation's agent replies become
     suggestions for similar messages later."""
     settled = await services.workspace.settle(conversation_id, reply_id=None)
-    await services.router.publish([settled.event])
+    await services.publisher.publish([settled.event])
     if resolved and services.assistant is not None:
         assistant = services.assistant
         transcript = await services.store.transcript(conversation_id)
         identity = (await services.store.get_conversation(conversation_id)).identity
-        services.router.spawn(
+        services.background.spawn(
             assistant.remember(conversation_id, transcript, identity),
             "remembering the agent's replies",
         )
@@ -163,7 +163,7 @@ def create_router() -> APIRouter:
     router = APIRouter(prefix="/api/handoff", tags=["handoff"])
 
     async def published(services: ServicesDep, moved: Moved) -> ConversationOut:
-        await services.router.publish(moved.events)
+        await services.publisher.publish(moved.events)
         return conversation_out(moved.conversation)
 
     @router.get("/me")
@@ -175,9 +175,9 @@ def create_router() -> APIRouter:
         body: PresenceIn, agent: CurrentAgent, services: ServicesDep
     ) -> AgentOut:
         updated, event = await services.agents.set_presence(agent.id, body.presence)
-        await services.router.publish([event])
+        await services.publisher.publish([event])
         if updated.presence is Presence.AVAILABLE:
-            await services.router.push()
+            await services.escalation.push()
             updated = await services.agents.get(agent.id)
         return agent_out(updated)
 
@@ -236,14 +236,14 @@ def create_router() -> APIRouter:
             conversation_id, agent.id, body.text, agent_name=agent.name
         )
         # the customer sees the reply now; what became of the suggestions follows
-        await services.router.publish([stored.event])
+        await services.publisher.publish([stored.event])
         settled = await services.workspace.settle(
             conversation_id,
             reply_id=stored.message.id,
             sent=body.text,
             suggestion_id=body.suggestion_id,
         )
-        await services.router.publish([settled.event])
+        await services.publisher.publish([settled.event])
         return message_out(stored.message)
 
     @router.post("/conversations/{conversation_id}/transfer")
@@ -256,7 +256,7 @@ def create_router() -> APIRouter:
             queue = body.to_queue or ""  # TransferIn guarantees one of the two
             moved = await services.desk.transfer_to_queue(conversation_id, agent.id, queue)
         result = await published(services, moved)
-        await services.router.push()
+        await services.escalation.push()
         return result
 
     @router.post("/conversations/{conversation_id}/resolve")
@@ -267,9 +267,9 @@ def create_router() -> APIRouter:
             services, await services.desk.resolve(conversation_id, agent.id, body.note)
         )
         await stay_ended(services, conversation_id, resolved=True)
-        if services.router.survey is not None:  # the customer rates the help they got
-            await services.router.survey.after_resolve(conversation_id, agent.id)
-        await services.router.push()
+        if services.survey is not None:  # the customer rates the help they got
+            await services.survey.after_resolve(conversation_id, agent.id)
+        await services.escalation.push()
         return result
 
     @router.post("/conversations/{conversation_id}/hand-back")
@@ -279,8 +279,8 @@ def create_router() -> APIRouter:
         moved = await services.desk.hand_back(conversation_id, agent.id)
         result = await published(services, moved)
         await stay_ended(services, conversation_id, resolved=False)
-        await services.router.resume_bot(moved.conversation)
-        await services.router.push()
+        await services.escalation.resume_bot(moved.conversation)
+        await services.escalation.push()
         return result
 
     @router.get("/events")

@@ -125,9 +125,9 @@ class BrandContract(_Section):
 
     # the team's name: agents' messages on Telegram and Slack are signed "Dana (<title>)"
     title: str = "Support"
-    # the widget's accent colour, #rgb or #rrggbb (the widget does not read it yet)
+    # the widget's accent colour, #rgb or #rrggbb
     colour: Annotated[str, Field(pattern=_COLOUR.pattern)] = "#2f5bea"
-    # the widget's greeting (the widget does not read it yet: window.BatonChat sets it)
+    # the widget's first bubble in a new conversation (shown, not stored)
     greeting: str = "Hi! How can I help you today?"
 
 

@@ -1,6 +1,12 @@
-"""What every messaging channel does with a customer's message once it is verified and
-stored in the inbox: find (or start) the conversation of the chat, hand the message to
-the conversation router, tell the customer when it cannot be taken."""
+"""The one way in for every channel's customer messages, once the channel has verified and
+parsed them: find (or start) the conversation of the chat, hand the message to the
+conversation router (which stores it first, then decides bot or human), and, for the
+messaging channels, tell the customer when it cannot be taken.
+
+Web chat, Rasa's REST and socket.io channels, Telegram and Slack all call :meth:`Intake.receive`
+(or :meth:`Intake.message`, which wraps it with the messaging channels' notices); replies go
+back through the bus (sockets) or the outbox (messaging apps).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ from connectors.base import Inbound
 from connectors.links import Link, Links
 from connectors.outbound import Dispatcher
 from gateway.errors import MessageEmpty, MessageTooLong
+from gateway.publisher import Publisher
 from gateway.router import ConversationRouter, Delivery
 from handoff.models import MessageRow
 from handoff.records import Button, Sender
@@ -28,12 +35,28 @@ class Intake:
         links: Links,
         router: ConversationRouter,
         store: ConversationStore,
-        dispatcher: Dispatcher,
+        publisher: Publisher,
+        dispatcher: Dispatcher | None = None,
     ) -> None:
         self.links = links
         self.router = router
         self.store = store
+        self.publisher = publisher
+        # the messaging channels' outbox, for notices outside the transcript; the socket
+        # and HTTP channels answer refusals in their own protocol instead
         self.dispatcher = dispatcher
+
+    def check(self, text: str) -> str:
+        """The text stripped; raises MessageEmpty or MessageTooLong (nothing is stored)."""
+        return self.router.check(text)
+
+    async def receive(self, inbound: Inbound) -> Delivery:
+        """Route one customer message: stored, then to the bot or to the human who owns the
+        conversation. Refusals (empty, too long) raise, for the channel to answer."""
+        return await self.router.handle(inbound)
+
+    async def customer_typing(self, conversation_id: str, *, on: bool) -> None:
+        await self.publisher.customer_typing(conversation_id, on=on)
 
     async def conversation(self, channel: str, address: str, target: dict[str, Any]) -> Link:
         link, created = await self.links.conversation_for(channel, address, target)
@@ -52,7 +75,7 @@ class Intake:
     ) -> Delivery | None:
         """Route one customer message; None when it was refused (and the customer told)."""
         try:
-            return await self.router.handle(
+            return await self.receive(
                 Inbound(
                     conversation_id=link.conversation_id,
                     channel=link.channel,
@@ -69,6 +92,8 @@ class Intake:
 
     async def notify(self, link: Link, key: str, text: str) -> None:
         """A text for the customer only, outside the transcript (codes, notices)."""
+        if self.dispatcher is None:
+            raise RuntimeError(f"the {link.channel} channel has no outbox for notices")
         await self.dispatcher.notify(key, link.channel, link.address, link.target, text)
 
     async def continued_here(self, conversation_id: str, channel: str) -> None:
@@ -81,7 +106,7 @@ class Intake:
             text=texts.CONTINUED_HERE.format(channel=name),
             meta={"notice": "channel_switch"},
         )
-        await self.router.publish([stored.event])
+        await self.publisher.publish([stored.event])
 
     async def button(self, conversation_id: str, message_id: int, index: int) -> Button | None:
         """A button of one of this conversation's bot messages (None if it is not one)."""

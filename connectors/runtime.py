@@ -28,6 +28,7 @@ from connectors.outbound import CURSOR, ChannelSender, Dispatcher
 from connectors.outbox import Cursor, Outbox
 from connectors.settings import SlackSettings, TelegramSettings
 from gateway.bus import EventBus
+from gateway.publisher import Publisher
 from gateway.router import ConversationRouter
 from handoff.store import ConversationStore
 
@@ -113,7 +114,7 @@ class Channels:
         self.dispatcher = Dispatcher(
             self.outbox, Cursor(sessions, CURSOR), store.events, self.links, bus, senders
         )
-        self.intake = Intake(self.links, router, store, self.dispatcher)
+        self.intake = Intake(self.links, router, store, Publisher(bus), self.dispatcher)
         self.handlers: dict[str, Handler] = {}
         self.telegram_settings = telegram
         self.bot: Bot | None = None

@@ -29,10 +29,15 @@ from analytics.metrics import IntentRoles
 from analytics.survey import Surveys
 from baton.knowledge import index_dir
 from baton.project import load_project
+from connectors.intake import Intake
+from connectors.links import Links
 from gateway import heap, loop_lag
+from gateway.background import Background
 from gateway.bus import create_bus
 from gateway.errors import install_error_handlers
+from gateway.escalation import Escalation
 from gateway.listening import Listener
+from gateway.publisher import Publisher
 from gateway.rasa import RasaClient
 from gateway.router import ConversationRouter
 from gateway.services import Services, ServicesDep
@@ -93,13 +98,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         if created:
             log.info("queues from baton.yml created: %s", ", ".join(created))
         desk = HandoffDesk(store.sessions, settings.handoff)
-        router = ConversationRouter(
+        publisher = Publisher(bus)
+        background = Background()
+        escalation = Escalation(
             store,
             desk,
             rasa,
-            bus,
+            publisher,
             contract=contract,
-            max_message_chars=settings.max_message_chars,
             hours=parse_hours(settings.handoff.hours, settings.handoff.timezone),
         )
         workspace = Workspace(store.sessions)
@@ -114,8 +120,20 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                 frozenset(contract.conversation.out_of_scope_intents),
             )
             await assistant.start()
-        router.listener = Listener(store, rasa, router, workspace, assistant)
-        router.survey = Surveys(store, settings.analytics, router.publish, intents=intents)
+        survey = Surveys(store, settings.analytics, publisher.publish, intents=intents)
+        router = ConversationRouter(
+            store,
+            desk,
+            rasa,
+            publisher,
+            escalation,
+            contract=contract,
+            max_message_chars=settings.max_message_chars,
+            background=background,
+            listener=Listener(store, rasa, publisher, workspace, assistant),
+            survey=survey,
+        )
+        intake = Intake(Links(store.sessions), router, store, publisher)
         app.state.services = Services(
             settings,
             store,
@@ -129,6 +147,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             canned,
             assistant,
             project,
+            publisher,
+            escalation,
+            background,
+            intake,
+            survey,
         )
         app.state.engine = engine
         # knowledge owners' inbox and retraining; the swap holds messages at rasa.gate
@@ -137,7 +160,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.state.assist = "off"
         if assistant is not None:
             app.state.assist = "loading"
-            router.spawn(
+            background.spawn(
                 _freeze_when_warm(app, assistant), "freezing the heap after AI assist loaded"
             )
         log.info("gateway ready (database %s)", engine.url.render_as_string(hide_password=True))
@@ -154,12 +177,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                 greet_intent=contract.conversation.greet_intent,
             ):
                 # Rasa's REST and socket.io channels: stopped before the ones above
-                async with connectors.rasa_channels.running(app, settings, store, router, bus):
+                async with connectors.rasa_channels.running(app, settings, store, intake, bus):
                     yield
         finally:
             watching.cancel()
             await app.state.review.close()
-            await router.close()
+            await background.close()
             await rasa.close()
             await bus.close()
             await engine.dispose()

@@ -8,8 +8,8 @@ import logging
 from typing import TYPE_CHECKING
 
 from agent_console.workspace import Workspace
+from gateway.publisher import Publisher
 from gateway.rasa import RasaClient, RasaUnavailable
-from gateway.router import ConversationRouter
 from handoff.records import Conversation, Message
 from handoff.store import ConversationStore
 
@@ -24,13 +24,13 @@ class Listener:
         self,
         store: ConversationStore,
         rasa: RasaClient,
-        router: ConversationRouter,
+        publisher: Publisher,
         workspace: Workspace,
         assistant: Assistant | None,
     ) -> None:
         self._store = store
         self._rasa = rasa
-        self._router = router
+        self._publisher = publisher
         self._workspace = workspace
         self._assistant = assistant
 
@@ -49,7 +49,7 @@ class Listener:
             log.warning("no NLU for message %s while an agent owns it: %s", message.id, exc)
             nlu = None
         if nlu is not None:
-            await self._router.publish([await self._store.set_nlu(message, nlu)])
+            await self._publisher.publish([await self._store.set_nlu(message, nlu)])
         if self._assistant is None or searching is None:
             return
         suggestions = self._assistant.best(
@@ -66,4 +66,4 @@ class Listener:
             _, event = await self._workspace.save_suggestions(
                 conversation.id, message.id, suggestions
             )
-            await self._router.publish([event])
+            await self._publisher.publish([event])

@@ -12,7 +12,11 @@ from agent_console.auth import Users
 from agent_console.canned import CannedResponses
 from agent_console.workspace import Workspace
 from baton.project import Project
+from connectors.intake import Intake
+from gateway.background import Background
 from gateway.bus import EventBus
+from gateway.escalation import Escalation
+from gateway.publisher import Publisher
 from gateway.rasa import RasaClient
 from gateway.router import ConversationRouter
 from gateway.settings import GatewaySettings
@@ -22,6 +26,7 @@ from handoff.store import ConversationStore
 
 if TYPE_CHECKING:  # the assistant loads MiniLM: imported only where it is built
     from agent_console.assist import Assistant
+    from analytics.survey import Surveys
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +43,11 @@ class Services:
     canned: CannedResponses
     assistant: Assistant | None  # None when AI assist is turned off
     project: Project  # the assistant folder served, with its baton.yml
+    publisher: Publisher  # conversation events to sockets and consoles
+    escalation: Escalation  # handoffs carried out, agents offered work, hand backs
+    background: Background  # work after the answer (listening, warming)
+    intake: Intake  # the way in for web chat and Rasa's channels
+    survey: Surveys | None  # the end-of-conversation survey (None: turned off)
 
 
 def get_services(connection: HTTPConnection) -> Services:

@@ -15,9 +15,9 @@ from connectors.rasa_channels.settings import RasaChannelSettings
 if TYPE_CHECKING:  # gateway.settings imports this package for its settings class
     from fastapi import FastAPI
 
+    from connectors.intake import Intake
     from connectors.rasa_channels.service import RasaChannels
     from gateway.bus import EventBus
-    from gateway.router import ConversationRouter
     from gateway.settings import GatewaySettings
     from handoff.store import ConversationStore
 
@@ -43,7 +43,7 @@ async def running(
     app: FastAPI,
     settings: GatewaySettings,
     store: ConversationStore,
-    router: ConversationRouter,
+    intake: Intake,
     bus: EventBus,
 ) -> AsyncIterator[RasaChannels | None]:
     """The channels' runtime for the app's lifetime (None when both are turned off)."""
@@ -53,7 +53,7 @@ async def running(
         return
     from connectors.rasa_channels.service import RasaChannels
 
-    channels = RasaChannels(store, router, bus)
+    channels = RasaChannels(store, intake, bus)
     app.state.rasa_channels = channels
     try:
         yield channels

@@ -8,12 +8,10 @@ import uuid
 from sqlalchemy import func, select
 
 from connectors.intake import Intake
-from connectors.links import Link, Links
-from connectors.outbound import CURSOR, Dispatcher
-from connectors.outbox import Cursor, Outbox
+from connectors.links import Link
 from gateway.bus import EventBus
 from gateway.errors import MessageEmpty
-from gateway.router import ConversationRouter, Delivery
+from gateway.router import Delivery
 from handoff.models import MessageRow
 from handoff.records import Message, Sender
 from handoff.store import ConversationStore, to_message
@@ -24,27 +22,14 @@ OUTGOING = (Sender.BOT.value, Sender.AGENT.value)
 class RasaChannels:
     """The runtime of the ``rasa_rest`` and ``rasa_socketio`` channels of one gateway."""
 
-    def __init__(self, store: ConversationStore, router: ConversationRouter, bus: EventBus) -> None:
-        links = Links(store.sessions)
-        # The intake tells a customer through the outbox when it refuses a message. These
-        # channels check every text first (``check``) and answer in their own way, so this
-        # dispatcher is never started and never given a row.
-        dispatcher = Dispatcher(
-            Outbox(store.sessions, "rasa-channels"),
-            Cursor(store.sessions, CURSOR),
-            store.events,
-            links,
-            bus,
-            {},
-        )
-        self.intake = Intake(links, router, store, dispatcher)
+    def __init__(self, store: ConversationStore, intake: Intake, bus: EventBus) -> None:
+        self.intake = intake
         self.store = store
-        self.router = router
         self.bus = bus
 
     def check(self, text: str) -> str:
         """The text stripped; raises MessageEmpty or MessageTooLong (nothing is stored)."""
-        return self.router.check(text)
+        return self.intake.check(text)
 
     async def conversation(self, channel: str, address: str) -> Link:
         """The conversation of a REST sender or socket.io session, a new one the first time."""

@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import APIRouter
-from fastapi.responses import FileResponse
 
-from connectors.webchat import api, socket
-
-STATIC = Path(__file__).resolve().parent / "static"
+from connectors.webchat import api, socket, widget
 
 
 def create_router() -> APIRouter:
     router = APIRouter()
     router.include_router(api.create_router())
     router.include_router(socket.create_router())
-
-    @router.get("/widget.js", include_in_schema=False)
-    async def widget() -> FileResponse:
-        return FileResponse(STATIC / "widget.js", media_type="text/javascript")
-
-    @router.get("/", include_in_schema=False)
-    async def demo_page() -> FileResponse:
-        return FileResponse(STATIC / "demo.html", media_type="text/html")
-
+    router.include_router(widget.create_router())
     return router
 
 

@@ -77,7 +77,7 @@ def create_router() -> APIRouter:
     async def send_message(
         body: SendMessage, conversation: AuthorisedConversation, services: ServicesDep
     ) -> MessageSent:
-        delivery = await services.router.handle(
+        delivery = await services.intake.receive(
             Inbound(
                 conversation_id=conversation.id,
                 channel=CHANNEL,

@@ -94,10 +94,10 @@ async def _handle(
             await websocket.send_json({"type": "pong"})
             return
         if isinstance(frame, TypingFrame):
-            await services.router.customer_typing(conversation.id, on=frame.on)
+            await services.intake.customer_typing(conversation.id, on=frame.on)
             return
         client_id = frame.client_id
-        await services.router.handle(
+        await services.intake.receive(
             Inbound(
                 conversation_id=conversation.id,
                 channel=CHANNEL,

@@ -1,5 +1,6 @@
-"""In headless Chromium: a customer on the demo shop page chats with the bot through the
-widget, and what the customer types is only ever shown as text."""
+"""In headless Chromium: a customer on the demo page chats with the bot through the widget,
+which looks as the assistant's baton.yml says, and what the customer types is only ever
+shown as text."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 import pytest
 from playwright.async_api import Locator, Page, expect
 
+from baton.contract import CONTRACT_FILE, read_contract
 from tests.browser.conftest import Shot
 from tests.stack import Stack
 
@@ -37,6 +39,37 @@ async def type_and_send(page: Page, text: str) -> None:
     await page.locator("#baton-input").fill(text)
     await page.locator("#baton-input").press("Enter")
     await expect(page.locator("#baton-input")).to_have_value("")
+
+
+async def test_the_widget_has_the_title_colour_and_greeting_of_the_assistants_baton_yml(
+    stack: Stack, page: Page, shot: Shot
+) -> None:
+    brand = read_contract(stack.project / CONTRACT_FILE).brand
+    await open_chat(page, stack)
+    await expect(page.locator("#baton-panel .baton-title")).to_have_text(brand.title)
+    await expect(page).to_have_title(re.compile(re.escape(brand.title)))  # the demo page too
+    accent = await page.evaluate(
+        "getComputedStyle(document.getElementById('baton-root'))"
+        ".getPropertyValue('--bt-accent').trim()"
+    )
+    assert accent == brand.colour == "#0b6bcb"
+    await expect(page.locator("#baton-panel .baton-header")).to_have_css(
+        "background-color", "rgb(11, 107, 203)"
+    )
+    # the greeting opens the new conversation: the widget's own bubble, first in the log
+    first = page.locator("#baton-messages .baton-msg").first
+    await expect(first).to_have_attribute("data-local", "greeting")
+    await expect(first.locator(".baton-bubble")).to_have_text(brand.greeting)
+    await shot(page, "brand")
+
+    # it is never stored: once the conversation has messages, a reload draws only those
+    await type_and_send(page, "hi")
+    await expect(customer_bubbles(page).last).to_have_attribute("data-status", "sent")
+    await expect(bot_answers(page)).not_to_have_count(0, timeout=30_000)
+    await page.reload()
+    await expect(page.locator("#baton-panel")).to_have_attribute("data-state", "ready")
+    await expect(customer_bubbles(page).filter(has_text="hi")).to_have_count(1)
+    await expect(page.locator('#baton-messages [data-local="greeting"]')).to_have_count(0)
 
 
 async def test_customer_asks_where_their_order_is_and_the_bot_answers_in_the_widget(

@@ -17,6 +17,8 @@ import pytest
 from baton.contract import Contract
 from connectors.base import Inbound
 from gateway.bus import create_bus
+from gateway.escalation import Escalation
+from gateway.publisher import Publisher
 from gateway.rasa import BotReply, BotTurn
 from gateway.router import BOT_PAUSED, ConversationRouter
 from handoff.desk import HandoffDesk
@@ -110,13 +112,16 @@ async def chat(parts: Any, rasa: ScriptedRasa, contract: Contract = CONTRACT) ->
     store, desk, bus = parts
     if contract is not CONTRACT:
         desk = HandoffDesk(store.sessions, HandoffSettings().for_contract(contract))
+    publisher = Publisher(bus)
+    escalation = Escalation(store, desk, rasa, publisher, contract=contract)  # type: ignore[arg-type]
     router = ConversationRouter(
         store,
         desk,
-        rasa,
-        bus,
+        rasa,  # type: ignore[arg-type]
+        publisher,
+        escalation,
         contract=contract,
-        max_message_chars=4000,  # type: ignore[arg-type]
+        max_message_chars=4000,
     )
     conversation = await store.create_conversation("webchat")
     return Chat(router, store, conversation.id)

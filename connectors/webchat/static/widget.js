@@ -1,9 +1,13 @@
 /* Baton web chat widget: one script tag, no build step, no dependencies.
  *
- *   <script>window.BatonChat = {title: "Help", color: "#4f46e5", greeting: "Hi!"};</script>
  *   <script src="https://gateway.example/widget.js" async></script>
  *
- * or a single tag: <script src=".../widget.js" data-config='{"title": "Help"}' async></script>
+ * The title, accent colour and greeting come from the served assistant's baton.yml
+ * (GET /api/widget/config). A page may override any of them, and set the other options:
+ *
+ *   <script>window.BatonChat = {title: "Help", color: "#4f46e5", greeting: "Hi!"};</script>
+ *
+ * or on the tag itself: <script src=".../widget.js" data-config='{"title": "Help"}' async></script>
  * After load, window.BatonChat also has open(), close(), reset() and send(text).
  * Every text that comes from the server is inserted as text (textContent or text nodes).
  */
@@ -13,6 +17,11 @@
   if (host.__loaded) return; // the snippet was pasted twice
   const script = document.currentScript || document.querySelector('script[src*="widget.js"]');
 
+  const DEFAULT_BRAND = { title: "Chat with us", colour: "#4f46e5", greeting: "" };
+  const BRAND_WAIT_MS = 3000; // the widget stays hidden this long at most, waiting for its look
+  const isColour = (v) => typeof v === "string" && Boolean(window.CSS && CSS.supports("color", v));
+  const isText = (v) => typeof v === "string" && v.trim() !== "";
+
   const config = (() => {
     let inline = {};
     const raw = script && script.getAttribute("data-config");
@@ -21,17 +30,37 @@
     }
     const cfg = { ...host, ...inline };
     const scriptOrigin = script && script.src ? new URL(script.src, location.href).origin : location.origin;
-    const color = typeof cfg.color === "string" && window.CSS && CSS.supports("color", cfg.color) ? cfg.color : "#4f46e5";
+    const colour = cfg.color ?? cfg.colour;
     return {
-      title: String(cfg.title || "Chat with us"),
-      color,
-      greeting: cfg.greeting ? String(cfg.greeting) : "",
+      // the page's own look, when given: it wins over the assistant's baton.yml
+      page: {
+        title: isText(cfg.title) ? cfg.title : null,
+        colour: isColour(colour) ? colour : null,
+        greeting: typeof cfg.greeting === "string" ? cfg.greeting : null, // "" turns it off
+      },
       server: new URL(String(cfg.server || scriptOrigin), location.href).href.replace(/\/+$/, ""),
       open: Boolean(cfg.open),
       // the site has the Telegram channel: offer "Continue on Telegram" (same conversation)
       telegram: Boolean(cfg.telegram),
     };
   })();
+  // what the widget shows: the page's options over the assistant's config over the defaults
+  const brand = { ...DEFAULT_BRAND };
+  const takeBrand = (served) => {
+    const s = served && typeof served === "object" ? served : {};
+    const p = config.page;
+    brand.title = String(p.title ?? (isText(s.title) ? s.title : DEFAULT_BRAND.title));
+    brand.colour = p.colour ?? (isColour(s.colour) ? s.colour : DEFAULT_BRAND.colour);
+    brand.greeting = String(p.greeting ?? (typeof s.greeting === "string" ? s.greeting : DEFAULT_BRAND.greeting));
+  };
+  takeBrand(null);
+  const brandFetched = (async () => {
+    const everyOption = Object.values(config.page).every((v) => v !== null);
+    if (everyOption) return null; // the page says it all: nothing to ask
+    const res = await fetch(`${config.server}/api/widget/config`, { headers: { Accept: "application/json" } });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    return res.json();
+  })().catch((e) => { console.warn(`BatonChat: no config from the server (${e.message}): using defaults`); return null; });
   const wsBase = config.server.replace(/^http/, "ws");
 
   // localStorage can throw (sandboxed iframes, some private modes): fall back to memory
@@ -67,7 +96,7 @@
 
   const CSS_TEXT = `
 #baton-root,#baton-root :where(:not(svg,svg *)){all:revert;box-sizing:border-box;margin:0;font:inherit;letter-spacing:inherit}
-#baton-root{--bt-accent:${config.color};position:fixed;z-index:2147483000;right:0;bottom:0;padding:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#111827;text-align:left;letter-spacing:normal}
+#baton-root{position:fixed;z-index:2147483000;right:0;bottom:0;padding:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#111827;text-align:left;letter-spacing:normal}
 #baton-root :where(button){cursor:pointer;border:0;background:none;color:inherit;padding:0;text-transform:none}
 #baton-root :focus-visible{outline:2px solid var(--bt-ink);outline-offset:2px}
 #baton-root .baton-vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
@@ -76,6 +105,7 @@
 #baton-root .baton-badge{position:absolute;top:-2px;right:-2px;min-width:20px;height:20px;padding:0 6px;border-radius:10px;background:#dc2626;color:#fff;font-size:12px;font-weight:700;line-height:20px;text-align:center;box-shadow:0 0 0 2px #fff}
 #baton-panel{position:fixed;right:24px;bottom:96px;width:380px;height:min(620px,calc(100vh - 120px));display:flex;flex-direction:column;background:#fff;border-radius:16px;overflow:hidden;box-shadow:0 16px 48px rgba(17,24,39,.22),0 0 0 1px rgba(17,24,39,.06);animation:baton-in .18s ease-out}
 #baton-root [hidden]{display:none!important}
+#baton-root[data-brand="pending"]{visibility:hidden}
 @keyframes baton-in{from{opacity:0;transform:translateY(12px)}}
 #baton-root .baton-header{display:flex;align-items:center;gap:12px;padding:14px 12px 14px 16px;background:var(--bt-accent);color:var(--bt-on-accent)}
 #baton-root .baton-avatar{flex:none;width:38px;height:38px;border-radius:50%;display:grid;place-items:center;background:rgba(255,255,255,.22);font-weight:700;font-size:17px}
@@ -160,16 +190,18 @@
   const input = el("textarea", { id: "baton-input", rows: "1", placeholder: "Type a message…", "aria-label": "Type your message", autocomplete: "off" });
   const sendButton = el("button", { id: "baton-send", type: "submit", class: "baton-idle", "aria-label": "Send message", icon: "send" });
   const composer = el("form", { class: "baton-composer", onsubmit: (e) => { e.preventDefault(); submitInput(); } }, input, sendButton);
-  const panel = el("section", { id: "baton-panel", role: "dialog", "aria-label": config.title, hidden: true, "data-state": "idle" },
+  const avatar = el("div", { class: "baton-avatar", "aria-hidden": "true" });
+  const titleText = el("h2", { class: "baton-title" });
+  const panel = el("section", { id: "baton-panel", role: "dialog", hidden: true, "data-state": "idle" },
     el("header", { class: "baton-header" },
-      el("div", { class: "baton-avatar", "aria-hidden": "true", text: config.title.trim().charAt(0).toUpperCase() || "?" }),
-      el("div", { class: "baton-head" }, el("h2", { class: "baton-title", text: config.title }), statusText),
+      avatar,
+      el("div", { class: "baton-head" }, titleText, statusText),
       el("button", { class: "baton-close", type: "button", "aria-label": "Close chat", icon: "close", onclick: () => close() })),
     connBanner, scroller, composer,
     el("p", { class: "baton-footer" },
       config.telegram ? el("button", { type: "button", class: "baton-handover", text: "Continue on Telegram", onclick: () => continueOnTelegram() }) : null,
       config.telegram ? " · " : null, "Powered by Baton"));
-  const root = el("div", { id: "baton-root", class: "baton-root" }, panel, launcher);
+  const root = el("div", { id: "baton-root", class: "baton-root", "data-brand": "pending" }, panel, launcher);
 
   input.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); submitInput(); }
@@ -293,14 +325,26 @@
   function refreshBadge() {
     badge.hidden = unread === 0;
     badge.textContent = unread > 9 ? "9+" : String(unread);
-    launcher.setAttribute("aria-label", isOpen ? "Close chat" : `Open chat: ${config.title}${unread ? ` (${unread} unread)` : ""}`);
+    launcher.setAttribute("aria-label", isOpen ? "Close chat" : `Open chat: ${brand.title}${unread ? ` (${unread} unread)` : ""}`);
   }
 
-  // Render a whole conversation: its `ready` carries the full history.
-  function renderHistory(messages) {
+  // The greeting opens a conversation that has no messages yet; it is never sent to the server.
+  let greets = false; // the conversation on screen had no messages when it was drawn
+  function refreshGreeting() {
+    const old = log.querySelector('[data-local="greeting"]');
+    const now = greets && brand.greeting ? bubble("bot", brand.greeting, { local: "greeting" }) : null;
+    if (old && now) old.replaceWith(now);
+    else if (old) old.remove();
+    else if (now) log.prepend(now);
+  }
+
+  // Render a whole conversation: its `ready` carries the full history. Until then (`known`
+  // false: a conversation from an earlier visit is loading) the log stays empty.
+  function renderHistory(messages, known = true) {
     seen.clear();
     log.replaceChildren();
-    if (config.greeting) log.append(bubble("bot", config.greeting, { local: "greeting" })); // never sent to the server
+    greets = known && messages.length === 0;
+    refreshGreeting();
     for (const m of messages) renderMessage(m, false);
     for (const item of pending.values()) log.append(item.node); // typed but not yet stored
     scrollDown();
@@ -503,19 +547,34 @@
     start();
   }
 
-  function mount() {
-    document.head.append(el("style", { id: "baton-style", text: CSS_TEXT }));
-    document.body.append(root);
+  // Title, accent colour and greeting; all set as text or as a checked CSS colour.
+  function applyBrand() {
+    panel.setAttribute("aria-label", brand.title);
+    titleText.textContent = brand.title;
+    avatar.textContent = brand.title.trim().charAt(0).toUpperCase() || "?";
+    root.style.setProperty("--bt-accent", brand.colour);
     // readable text on the accent colour, and an accent that is readable as text on white
-    const probe = el("span", { style: `color:${config.color}` });
+    const probe = el("span");
+    probe.style.color = brand.colour;
     root.append(probe);
     const [r, g, b] = (getComputedStyle(probe).color.match(/\d+(\.\d+)?/g) || [79, 70, 229]).map(Number);
     probe.remove();
     const lum = (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
     root.style.setProperty("--bt-on-accent", lum > 0.6 ? "#111827" : "#ffffff");
-    root.style.setProperty("--bt-ink", lum > 0.55 ? "#1f2937" : config.color);
+    root.style.setProperty("--bt-ink", lum > 0.55 ? "#1f2937" : brand.colour);
     refreshBadge();
-    renderHistory([]);
+    refreshGreeting();
+  }
+
+  function mount() {
+    document.head.append(el("style", { id: "baton-style", text: CSS_TEXT }));
+    document.body.append(root);
+    applyBrand();
+    // hidden until the assistant's look arrives (or not, after a while): no flash of defaults
+    const shown = () => { root.dataset.brand = "ready"; };
+    const waited = setTimeout(shown, BRAND_WAIT_MS);
+    brandFetched.then((served) => { takeBrand(served); applyBrand(); clearTimeout(waited); shown(); });
+    renderHistory([], !local.get(TOKEN_KEY) && !continueCode);
     if (local.get(TOKEN_KEY) || continueCode) start(); // a conversation survives a reload: history arrives in `ready`
     if (config.open || session.get(OPEN_KEY) || continueCode) open();
   }
