@@ -129,9 +129,15 @@ def up_to_date(articles: Path, target: Path, data: CalibrationData) -> bool:
     )
 
 
-def ensure_index(force: bool = False, articles: Path = ARTICLES, target: Path | None = None) -> int:
-    """Build (incrementally) and calibrate when needed; 0 on success, 1 when some article
-    failed (the others are indexed), 2 when nothing could be indexed."""
+def ensure_index(
+    force: bool = False,
+    articles: Path = ARTICLES,
+    target: Path | None = None,
+    bot: Path = paths.BOT,
+) -> int:
+    """Build (incrementally) and calibrate on ``bot``'s training data when needed; 0 on
+    success, 1 when some article failed (the others are indexed), 2 when nothing could be
+    indexed."""
     from knowledge_index import (
         KnowledgeError,
         KnowledgeIndex,
@@ -143,7 +149,7 @@ def ensure_index(force: bool = False, articles: Path = ARTICLES, target: Path | 
     from knowledge_index.search import SCORING
 
     target = target or index_dir()
-    data = calibration_data()
+    data = calibration_data(bot)
     if not force and up_to_date(articles, target, data):
         print(f"==> knowledge index up to date ({target})", flush=True)
         return 0
@@ -166,7 +172,7 @@ def ensure_index(force: bool = False, articles: Path = ARTICLES, target: Path | 
     )
     index = KnowledgeIndex.load(target, embedder)
     calibration = calibrate(index, data.answerable, data.unanswerable)
-    calibration["source"] = "bot/data/nlu: help-centre intents vs out-of-scope and small talk"
+    calibration["source"] = f"{bot.name}/data: help-centre intents vs out-of-scope and small talk"
     calibration["source_digest"] = data.digest
     calibration["scoring"] = SCORING
     set_calibration(target, calibration)

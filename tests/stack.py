@@ -14,6 +14,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -87,14 +88,18 @@ class Stack:
             capture_output=True, text=True, timeout=60, check=True,
         )  # fmt: skip
 
+    async def rasa_tracker(self, conversation_id: str) -> dict[str, Any]:
+        """Rasa's own tracker of this conversation (slots, events)."""
+        async with httpx.AsyncClient(timeout=30) as rasa:
+            response = await rasa.get(
+                f"http://127.0.0.1:{self.settings.rasa_port}/conversations/{conversation_id}/tracker"
+            )
+        tracker: dict[str, Any] = response.json()
+        return tracker
+
     async def rasa_user_texts(self, conversation_id: str) -> list[str]:
         """What Rasa itself received from this customer (its tracker's user events)."""
-        async with httpx.AsyncClient(timeout=30) as rasa:
-            tracker = (
-                await rasa.get(
-                    f"http://127.0.0.1:{self.settings.rasa_port}/conversations/{conversation_id}/tracker"
-                )
-            ).json()
+        tracker = await self.rasa_tracker(conversation_id)
         return [e.get("text") or "" for e in tracker["events"] if e["event"] == "user"]
 
     async def restart(self, name: str) -> None:
