@@ -46,7 +46,7 @@ bench-assist: setup ## AI-assist latency: customer message → suggestions on th
 
 lint: setup
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy baton bench gateway handoff connectors knowledge_index baton_actions agent_console analytics retraining
+	$(VENV)/bin/mypy baton bench gateway handoff connectors knowledge_index baton_actions agent_console analytics retraining bot/actions
 	$(VENV)/bin/python -m baton.settings_reference --check
 
 docs: $(VENV)/.installed ## regenerate docs/settings.md from the settings classes and baton.yml's contract

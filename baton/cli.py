@@ -83,18 +83,24 @@ def main(argv: list[str] | None = None) -> int:
     )
     agent_cmd = commands.add_parser("agent", help="add or list the agents who take handoffs")
     agent_actions = agent_cmd.add_subparsers(dest="agent_command", required=True)
-    add_cmd = agent_actions.add_parser("add", help="create an agent and print its API token")
+    add_cmd = agent_actions.add_parser(
+        "add", parents=[with_project], help="create an agent and print its API token"
+    )
     add_cmd.add_argument("agent_id", help="lowercase letters, digits, '.', '_' or '-'")
     add_cmd.add_argument("--name", help="shown to customers (default: the id, capitalised)")
     add_cmd.add_argument(
         "--skills", default="general", help="comma-separated queues (default: general)"
     )
     add_cmd.add_argument("--capacity", type=int, default=3, help="conversations at once")
-    agent_actions.add_parser("list", help="agents with presence, load and skills")
+    agent_actions.add_parser(
+        "list", parents=[with_project], help="agents with presence, load and skills"
+    )
     user_cmd = commands.add_parser("user", help="add or list the people who sign in to the console")
     user_actions = user_cmd.add_subparsers(dest="user_command", required=True)
     user_add = user_actions.add_parser(
-        "add", help="create a console user (agents and supervisors also take conversations)"
+        "add",
+        parents=[with_project],
+        help="create a console user (agents and supervisors also take conversations)",
     )
     user_add.add_argument(
         "user_id", help="the sign-in name: lowercase letters, digits, '.', '_', '-'"
@@ -108,9 +114,11 @@ def main(argv: list[str] | None = None) -> int:
     user_add.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
-    user_actions.add_parser("list", help="console users and their roles")
+    user_actions.add_parser("list", parents=[with_project], help="console users and their roles")
     demo_cmd = commands.add_parser(
-        "demo-history", help="play demo conversations through the running stack (dashboards)"
+        "demo-history",
+        parents=[with_project],
+        help="play demo conversations through the running stack (dashboards)",
     )
     demo_cmd.add_argument("--conversations", type=int, default=3000, help="how many (about)")
     demo_cmd.add_argument("--seed", type=int, default=7, help="same seed, same conversations")

@@ -45,9 +45,9 @@ class HandoffContract(_Section):
     # identity and run its handoff; default: the first of ``intents``. With none, Baton
     # hands off directly with what it knows.
     trigger_intent: str | None = None
-    # intent → the reason word a handoff it set going reports (the packet's ``reason``, on
-    # which queues and priorities may act); default: "customer_request" for ``intents``, its
-    # own name for ``always_human_intents``; an intent named here takes this word instead
+    # intent → the word a handoff it set going reports as its reason (the packet's
+    # ``reason``, which ``priority`` may name); an intent not named here: "customer_request"
+    # for ``intents``, its own name for ``always_human_intents``
     reasons: dict[str, str] = {}
     # handoff reasons or intents served first: higher is sooner
     priority: dict[str, int] = {}

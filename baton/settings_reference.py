@@ -371,9 +371,19 @@ def _path_text(value: Path) -> str:
     return value.as_posix()
 
 
+def _in_text(value: str) -> str:
+    """A string default that embeds a path of this checkout (an SQLite URL), named alike."""
+    for base, label in _path_names():
+        if label != "." and str(base) in value:
+            return value.replace(str(base), label)
+    return value
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, Path):
         return _path_text(value)
+    if isinstance(value, str):
+        return _in_text(value)
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, (set, frozenset)):

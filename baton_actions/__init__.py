@@ -1,8 +1,11 @@
 """Baton's rasa-sdk actions as a library, served with the assistant's own by baton_actions.server.
 
 `python -m baton_actions.server` imports this package; importing the modules below
-registers their actions. Nothing heavy happens at import: the orders file is read on the
-first order lookup.
+registers their actions. Everything here serves any assistant: the names it reads (identity
+form and slots, yes/no intents, handoff intents and reasons) come from the assistant's
+baton.yml. An assistant's own actions (the demo's order lookup is in bot/actions/) may
+import from here, and replace an action by reusing its name. Nothing heavy happens at
+import.
 """
 
 from __future__ import annotations
@@ -12,8 +15,6 @@ from baton_actions.handoff import ActionHandoff, HandoffControl, handoff_control
 from baton_actions.handoff_reasons import HandoffReason
 from baton_actions.identity import ValidateIdentityForm
 from baton_actions.knowledge import ActionKnowledgeAnswer, ActionKnowledgeFeedback
-from baton_actions.order_status import ActionOrderStatus, ValidateOrderNumberForm
-from baton_actions.orders import Order, OrderBook, OrderBookError, OrderStatus, load_order_book
 
 __all__ = [
     "ActionAskEmail",
@@ -22,16 +23,9 @@ __all__ = [
     "ActionHandoff",
     "ActionKnowledgeAnswer",
     "ActionKnowledgeFeedback",
-    "ActionOrderStatus",
     "HandoffControl",
     "HandoffReason",
-    "Order",
-    "OrderBook",
-    "OrderBookError",
-    "OrderStatus",
     "ValidateIdentityForm",
-    "ValidateOrderNumberForm",
     "handoff_control",
     "handoff_reason",
-    "load_order_book",
 ]

@@ -1,7 +1,9 @@
-"""The questions the forms ask, one action per slot (Rasa finds them as `action_ask_<slot>`).
+"""The questions the identity form asks, one action per slot (Rasa finds `action_ask_<slot>`).
 
 Actions rather than domain responses because the wording depends on the conversation: the
-customer's name once known, and which form is asking for the order number.
+customer's name once known. Each is named after the bot's slot for the field it asks about
+(`identity.slots` in baton.yml): with `email: customer_email` the email question is
+`action_ask_customer_email`.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from baton_actions import contract, texts
-from baton_actions.names import NAME
 from baton_actions.parsing import first_name
 from baton_actions.tracking import set_since_latest_message
 
@@ -21,7 +22,7 @@ class ActionAskName(Action):
     """Asks for the customer's name."""
 
     def name(self) -> str:
-        return "action_ask_name"
+        return f"action_ask_{contract.identity_slot('name')}"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -34,32 +35,36 @@ class ActionAskEmail(Action):
     """Asks for the customer's email address, thanking them by name if they just gave it."""
 
     def name(self) -> str:
-        return "action_ask_email"
+        return f"action_ask_{contract.identity_slot('email')}"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         # thank the customer for their name right after they gave it, not on every re-ask
-        just_named = set_since_latest_message(tracker, NAME)
-        name = first_name(tracker.get_slot(NAME)) if just_named else None
+        name_slot = contract.identity_slot("name")
+        just_named = set_since_latest_message(tracker, name_slot)
+        name = first_name(tracker.get_slot(name_slot)) if just_named else None
         dispatcher.utter_message(text=texts.ask_email(name))
         return []
 
 
 class ActionAskOrderNumber(Action):
-    """Asks for an order number, offering an "I don't have one" button."""
+    """Asks for an order number, offering an "I don't have one" button.
+
+    The question is the identity form's ("if this is about an order, ..."). An assistant
+    that asks for the number in other forms too subclasses this action and overrides
+    :meth:`question` (the subclass keeps the name, so it replaces this one).
+    """
 
     def name(self) -> str:
-        return "action_ask_order_number"
+        return f"action_ask_{contract.identity_slot('order_number')}"
+
+    def question(self, tracker: Tracker) -> str:
+        """The words of the question, in the conversation of `tracker`."""
+        return texts.ASK_ORDER_NUMBER_FOR_IDENTITY
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        asking_for_identity = tracker.active_loop.get("name") == contract.identity_form()
-        text = (
-            texts.ASK_ORDER_NUMBER_FOR_IDENTITY
-            if asking_for_identity
-            else texts.ASK_ORDER_NUMBER_FOR_LOOKUP
-        )
-        dispatcher.utter_message(text=text, buttons=texts.no_order_number())
+        dispatcher.utter_message(text=self.question(tracker), buttons=texts.no_order_number())
         return []

@@ -1,7 +1,8 @@
 """The assistant's ``baton.yml`` as the actions read it: loaded once per process, on first use.
 
-The names Baton's actions look at (the identity form, the yes/no intents, the intent a
-"Talk to a person" button sends) come from the contract, so the library serves any bot.
+The names Baton's actions look at (the identity form and slots, the yes/no intents, the
+intent a "Talk to a person" button sends, the reason of a handoff) come from the contract,
+so the library serves any bot.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from functools import cache
 
 from baton.contract import Contract
 from baton.project import load_project
+from baton_actions.handoff_reasons import HandoffReason
 
 
 @cache
@@ -34,3 +36,30 @@ def handoff_intent() -> str | None:
     """The intent a "Talk to a person" button sends, if the assistant has one."""
     intents = contract().handoff.intents
     return intents[0] if intents else None
+
+
+def identity_slot(field: str) -> str:
+    """The bot's slot for one of Baton's identity fields (name, email, phone, order_number).
+
+    ``identity.slots`` maps them; a field it leaves out is looked for in the slot of the
+    field's own name, as in a bot that never renamed them.
+    """
+    return contract().identity.slot_of(field) or field
+
+
+def handoff_reason_of(intent: str | None) -> str | None:
+    """The reason a handoff reports when `intent` set it going; None: the intent says none.
+
+    ``handoff.reasons`` names it; otherwise a "person, please" intent (``handoff.intents``)
+    is "customer_request" and an always-human intent is its own name ("complaint").
+    """
+    if not intent:
+        return None
+    handoff = contract().handoff
+    if intent in handoff.reasons:
+        return handoff.reasons[intent]
+    if intent in handoff.intents:
+        return HandoffReason.CUSTOMER_REQUEST
+    if intent in handoff.always_human_intents:
+        return intent
+    return None

@@ -9,15 +9,18 @@ from rasa_sdk.events import ActionExecuted, ConversationPaused, EventType, SlotS
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from baton_actions import texts
+from baton.contract import IDENTITY_FIELDS
+from baton_actions import contract, texts
 from baton_actions.extraction import find_in_messages
-from baton_actions.handoff_reasons import REASON_BY_INTENT, HandoffReason
-from baton_actions.names import EMAIL, HANDOFF_REASON, NAME, NO_ORDER_NUMBER, ORDER_NUMBER, PHONE
+from baton_actions.handoff_reasons import HandoffReason
+from baton_actions.names import HANDOFF_REASON, NO_ORDER_NUMBER
 from baton_actions.parsing import first_name
 from baton_actions.tracking import customer_texts
 
 
 class Identity(TypedDict, total=False):
+    """Baton's identity fields (not the bot's slot names, which `identity.slots` maps)."""
+
     name: str
     email: str
     order_number: str
@@ -25,7 +28,7 @@ class Identity(TypedDict, total=False):
 
 
 class HandoffRequest(TypedDict):
-    reason: str  # a HandoffReason value, or the trigger the gateway named
+    reason: str  # a HandoffReason, the contract's word for the intent, or the gateway's trigger
     identity: Identity  # what the bot gathered; absent keys are unknown
 
 
@@ -40,26 +43,30 @@ def handoff_control(reason: str, identity: Identity | None = None) -> HandoffCon
 
 
 def gathered_identity(tracker: Tracker) -> Identity:
-    """The identity slots that hold a value (a declined order number is no value); a phone
-    number the customer wrote but no slot took is added from the conversation's text."""
+    """The identity fields whose slots (`identity.slots`) hold a value (a declined order
+    number is no value); a phone number the customer wrote but no slot took is added from
+    the conversation's text."""
     identity: Identity = {}
-    for slot in (NAME, EMAIL, ORDER_NUMBER, PHONE):
-        value = tracker.get_slot(slot)
-        if value and not (slot == ORDER_NUMBER and value == NO_ORDER_NUMBER):
-            identity[slot] = str(value)  # type: ignore[literal-required]
-    if PHONE not in identity:
+    for field in IDENTITY_FIELDS:
+        value = tracker.get_slot(contract.identity_slot(field))
+        if value and not (field == "order_number" and value == NO_ORDER_NUMBER):
+            identity[field] = str(value)  # type: ignore[literal-required]
+    if "phone" not in identity:
         phone = find_in_messages(customer_texts(tracker)).phone
         if phone:
-            identity[PHONE] = phone
+            identity["phone"] = phone
     return identity
 
 
 def handoff_reason(tracker: Tracker) -> str:
     """Why this handoff: the gateway's trigger if it named one, else the customer's intent.
 
-    The intent is the latest user intent that leads to a person, since the last handoff.
-    Answers on the way (affirm, inform, ...) are skipped; a conversation handed over before
-    (a `pause` event) bounds the search, so an old complaint does not colour a new request.
+    The intent is the latest user intent that leads to a person, since the last handoff,
+    and its reason is the contract's (`contract.handoff_reason_of`: `handoff.reasons`, else
+    "customer_request" for a handoff intent, an always-human intent's own name). Answers on
+    the way (affirm, inform, ...) name no reason and are skipped; a conversation handed over
+    before (a `pause` event) bounds the search, so an old complaint does not colour a new
+    request. With no such intent, the customer asked: "customer_request".
     """
     triggered = tracker.get_slot(HANDOFF_REASON)
     if triggered:
@@ -70,8 +77,9 @@ def handoff_reason(tracker: Tracker) -> str:
         if event.get("event") != "user":
             continue
         intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-        if intent in REASON_BY_INTENT:
-            return REASON_BY_INTENT[intent]
+        reason = contract.handoff_reason_of(intent)
+        if reason:
+            return reason
     return HandoffReason.CUSTOMER_REQUEST
 
 
@@ -92,7 +100,8 @@ class ActionHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        dispatcher.utter_message(text=texts.handoff_connecting(first_name(tracker.get_slot(NAME))))
+        name = tracker.get_slot(contract.identity_slot("name"))
+        dispatcher.utter_message(text=texts.handoff_connecting(first_name(name)))
         control = handoff_control(handoff_reason(tracker), gathered_identity(tracker))
         dispatcher.utter_message(json_message=dict(control))
         # A paused Rasa stops without its usual action_listen. Logging one here makes the

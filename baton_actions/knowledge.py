@@ -13,6 +13,8 @@ import asyncio
 import logging
 import os
 import re
+from collections.abc import Mapping
+from typing import ClassVar
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -21,6 +23,7 @@ from rasa_sdk.types import DomainDict
 
 from baton.knowledge import index_dir
 from baton_actions import contract, texts
+from baton_actions.handoff_reasons import HandoffReason
 from baton_actions.names import (
     HANDOFF_REASON,
     KNOWLEDGE_ARTICLE,
@@ -43,13 +46,13 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 HelpCentre = LiveIndex(index_dir)
 
 
-def search_text(tracker: Tracker) -> str:
+def search_text(tracker: Tracker, topic_questions: Mapping[str, str] | None = None) -> str:
     """What to search for: the customer's words, or for a clicked topic button ("/returns")
-    the question that button stands for."""
+    the question that button stands for (`topic_questions`, else the intent's words)."""
     text = latest_text(tracker).strip()
     if text.startswith("/"):
         intent = latest_intent(tracker) or text[1:]
-        return texts.KNOWLEDGE_TOPIC_QUESTIONS.get(intent, intent.replace("_", " "))
+        return (topic_questions or {}).get(intent, intent.replace("_", " "))
     return text
 
 
@@ -121,12 +124,20 @@ def hand_over(dispatcher: CollectingDispatcher, reason: str) -> list[EventType]:
 # it spawns: a fresh interpreter that imports this module while unpickling the actions, with
 # SANIC_WORKER_NAME set. Load the index there, as the server starts, so the first question
 # does not wait for the model (about 4 s) and the registering process does not hold a copy.
-if os.environ.get("SANIC_WORKER_NAME"):
+if os.environ.get("SANIC_WORKER_NAME") and contract.contract().knowledge.enabled:
     HelpCentre.warm()
 
 
 class ActionKnowledgeAnswer(Action):
-    """Answers from the help centre, or asks for other words, or hands over (see module)."""
+    """Answers from the help centre, or asks for other words, or hands over (see module).
+
+    An assistant offers its own topics with the request for other words by subclassing this
+    action (same name, so it replaces Baton's) and setting `topic_buttons` (each sends
+    "/<intent>") and `topic_questions` (a clicked topic's intent → the question to search).
+    """
+
+    topic_buttons: ClassVar[list[texts.Button]] = []
+    topic_questions: ClassVar[Mapping[str, str]] = {}
 
     def name(self) -> str:
         return "action_knowledge_answer"
@@ -136,7 +147,7 @@ class ActionKnowledgeAnswer(Action):
     ) -> list[EventType]:
         from knowledge_index import KnowledgeError
 
-        query = search_text(tracker)
+        query = search_text(tracker, self.topic_questions)
         try:
             index = await HelpCentre.index()
             hits = await asyncio.to_thread(index.search, query, 3)
@@ -156,10 +167,10 @@ class ActionKnowledgeAnswer(Action):
             )  # fmt: skip
             count = misses(tracker) + 1
             if count >= MISSES_BEFORE_HANDOFF:
-                return hand_over(dispatcher, "knowledge_not_found")
+                return hand_over(dispatcher, HandoffReason.KNOWLEDGE_NOT_FOUND)
             dispatcher.utter_message(
-                text=texts.KNOWLEDGE_REPHRASE,
-                buttons=[*texts.TOPIC_BUTTONS, *texts.talk_to_person()],
+                text=texts.knowledge_rephrase(with_topics=bool(self.topic_buttons)),
+                buttons=[*self.topic_buttons, *texts.talk_to_person()],
             )
             return [SlotSet(KNOWLEDGE_MISSES, count), SlotSet(KNOWLEDGE_ARTICLE, None)]
 
@@ -198,6 +209,6 @@ class ActionKnowledgeFeedback(Action):
             return [SlotSet(KNOWLEDGE_MISSES, 0)]
         count = misses(tracker) + 1
         if count >= MISSES_BEFORE_HANDOFF:
-            return hand_over(dispatcher, "knowledge_rejected")
+            return hand_over(dispatcher, HandoffReason.KNOWLEDGE_REJECTED)
         dispatcher.utter_message(text=texts.KNOWLEDGE_NOT_HELPED)
         return [SlotSet(KNOWLEDGE_MISSES, count)]

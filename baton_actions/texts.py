@@ -1,17 +1,16 @@
-"""Every sentence the custom actions say to a customer, and the buttons that go with them.
+"""Every sentence Baton's actions say to a customer, and the buttons that go with them.
 
-Responses that need no data live in bot/domain/domain.yml; these need slot values or order data.
-A button's payload is a Rasa intent ("/request_human"), which the web widget sends back
-verbatim when the customer clicks it.
+Words any assistant can use: nothing here names a shop or a bot's intents (a button's intent
+comes from the contract). An assistant's own actions keep their texts in their own package
+(the demo's in bot/actions/texts.py). A button's payload is a Rasa intent ("/request_human"),
+which the web widget sends back verbatim when the customer clicks it.
 """
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Final, TypedDict, assert_never
+from typing import Final, TypedDict
 
 from baton_actions import contract
-from baton_actions.orders import Cancelled, Delivered, Order, Processing, Refunded, Shipped
 
 
 class Button(TypedDict):
@@ -46,19 +45,12 @@ def did_that_help_buttons() -> list[Button]:
     )
 
 
-CHECK_ANOTHER_ORDER: Final = button("Check another order", "order_status")
-START_A_RETURN: Final = button("Start a return", "returns")
-
 _MAX_ECHO: Final = 40  # how much of a customer's invalid input we quote back
 
 
 def _quote(value: object) -> str:
     text = " ".join(str(value).split())
     return f"“{text[:_MAX_ECHO]}…”" if len(text) > _MAX_ECHO else f"“{text}”"
-
-
-def _day(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 # --- identity ---------------------------------------------------------------------------
@@ -68,16 +60,12 @@ ASK_NAME: Final = "So they can help you straight away: what's your name?"
 
 def ask_email(first_name: str | None) -> str:
     greeting = f"Thanks, {first_name}. " if first_name else ""
-    return f"{greeting}What's the email address you used for your Voltify account?"
+    return f"{greeting}What's the email address you used for your account?"
 
 
 ASK_ORDER_NUMBER_FOR_IDENTITY: Final = (
     "And if this is about an order, what's the order number? It's the 5 to 8 digit number "
     "in your order confirmation email."
-)
-ASK_ORDER_NUMBER_FOR_LOOKUP: Final = (
-    "Sure, I can check that. What's your order number? It's the 5 to 8 digit number in your "
-    "order confirmation email."
 )
 
 
@@ -97,7 +85,7 @@ def invalid_email(value: object) -> str:
 
 def order_number_wrong_length(digits: str) -> str:
     return (
-        f"Voltify order numbers have 5 to 8 digits, and {_quote(digits)} has {len(digits)}. "
+        f"Order numbers have 5 to 8 digits, and {_quote(digits)} has {len(digits)}. "
         "Could you check it?"
     )
 
@@ -105,58 +93,6 @@ def order_number_wrong_length(digits: str) -> str:
 NO_ORDER_NUMBER_FOUND: Final = (
     "I couldn't spot an order number in that. Please type the 5 to 8 digits, "
     "or tell me if you don't have one."
-)
-
-
-# --- order status -----------------------------------------------------------------------
-
-
-def _items(order: Order) -> str:
-    if len(order.items) == 1:
-        return order.items[0]
-    return f"{', '.join(order.items[:-1])} and {order.items[-1]}"
-
-
-def order_status(order: Order) -> str:
-    """The status of one order, always naming its number."""
-    lead = f"Order {order.number} ({_items(order)})"
-    match order.progress:
-        case Processing(estimated_dispatch=dispatch):
-            return (
-                f"{lead} is being prepared in our warehouse. "
-                f"We expect to dispatch it by {_day(dispatch)}."
-            )
-        case Shipped(carrier=carrier, tracking_number=tracking, estimated_delivery=due):
-            return (
-                f"{lead} is on its way with {carrier}, tracking number {tracking}. "
-                f"Expected delivery: {_day(due)}."
-            )
-        case Delivered(delivered_on=delivered):
-            return f"{lead} was delivered on {_day(delivered)}."
-        case Cancelled(cancelled_on=cancelled):
-            return f"{lead} was cancelled on {_day(cancelled)}. You haven't been charged for it."
-        case Refunded(refunded_on=refunded, refund_amount=amount):
-            return (
-                f"{lead} was refunded on {_day(refunded)}: {amount} back to your original "
-                "payment method. Banks usually take 3 to 5 business days to show it."
-            )
-        case _:
-            assert_never(order.progress)
-
-
-def order_not_found(number: str) -> str:
-    return (
-        f"I couldn't find order {number}. Please check the number: it's in your order "
-        "confirmation email."
-    )
-
-
-NEED_ORDER_NUMBER: Final = (
-    "No problem. Without an order number I can't look the order up myself, "
-    "but a colleague can find it from your email address."
-)
-ORDERS_UNAVAILABLE: Final = (
-    "Sorry, I can't reach our order system right now. A colleague can check it for you."
 )
 
 
@@ -179,10 +115,17 @@ KNOWLEDGE_NOT_HELPED: Final = (
     "Sorry about that. Could you tell me in other words what you need? "
     "A few more details help me find the right answer."
 )
-KNOWLEDGE_REPHRASE: Final = (
-    "I'm not sure I have an answer to that. Could you put it another way, with a few more "
-    "details? Or pick one of these:"
-)
+
+
+def knowledge_rephrase(*, with_topics: bool) -> str:
+    """The request for other words, pointing at the topic buttons when there are some."""
+    ask = (
+        "I'm not sure I have an answer to that. Could you put it another way, with a few more "
+        "details?"
+    )
+    return f"{ask} Or pick one of these:" if with_topics else ask
+
+
 KNOWLEDGE_HANDOFF: Final = (
     "I couldn't find the answer in our help centre, so I'll connect you with a colleague "
     "who can help."
@@ -190,25 +133,6 @@ KNOWLEDGE_HANDOFF: Final = (
 KNOWLEDGE_UNAVAILABLE: Final = (
     "Sorry, I can't search our help centre right now. A colleague can answer your question."
 )
-TOPIC_BUTTONS: Final = [
-    button("Track my order", "order_status"),
-    button("Returns", "returns"),
-    button("Delivery options", "delivery_options"),
-]
-# a clicked topic button sends only its intent ("/returns"): the question it stands for
-KNOWLEDGE_TOPIC_QUESTIONS: Final[dict[str, str]] = {
-    "returns": "How do I return a product?",
-    "delivery_options": "What delivery options do you offer and what do they cost?",
-    "refund_status": "When will I get my refund?",
-    "invoice": "Where can I find my invoice?",
-    "payment_problem": "My payment did not work",
-    "account_password": "How do I reset my password?",
-    "product_question": "Where can I find product specifications and advice?",
-    "stock_availability": "When will a sold-out product be back in stock?",
-    "warranty": "How do I make a warranty claim?",
-    "discount_code": "How do I use a discount code?",
-    "contact_hours": "When is customer service open?",
-}
 
 
 def knowledge_answer(first: str, rest: str, title: str, link: str | None) -> str:

@@ -12,6 +12,9 @@ Every validator here follows the same rules:
 Names are the exception to taking any valid candidate: a name already known is replaced only
 by an answer to the name question, because names picked up in passing are the least reliable
 entity ("maria at gmail" yields the name "maria").
+
+Each validator is told the bot's `slot` it validates (the slot names are the assistant's, see
+`identity.slots` in its baton.yml) and returns the values to set, keyed by that slot.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from baton_actions import contract, texts
-from baton_actions.names import EMAIL, NAME, NO_ORDER_NUMBER, ORDER_NUMBER
+from baton_actions.names import NO_ORDER_NUMBER
 from baton_actions.parsing import parse_email, parse_name, read_order_number
 from baton_actions.tracking import (
     latest_intent,
@@ -53,12 +56,14 @@ def _is_name(value: Any) -> bool:
     return parse_name(str(value)) == value
 
 
-def validate_name(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> SlotValues:
+def validate_name(
+    value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, *, slot: str
+) -> SlotValues:
     """Keep a person's name; reject empty text, digits, sentences and email addresses."""
-    requested = was_requested(tracker, NAME)
-    previous = value_before_latest_message(tracker, NAME)
+    requested = was_requested(tracker, slot)
+    previous = value_before_latest_message(tracker, slot)
     if not requested and previous is not None and _is_name(previous):
-        return {NAME: previous}
+        return {slot: previous}
     name = parse_name(str(value)) if value else None
     if name and requested:
         # the entity may cover part of the answer ("Maria" of "Maria Lopez"): prefer the whole
@@ -66,17 +71,19 @@ def validate_name(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
         if whole and name in whole:
             name = whole
     if name:
-        return {NAME: name}
-    return _reject(NAME, texts.invalid_name(value), _is_name, dispatcher, tracker)
+        return {slot: name}
+    return _reject(slot, texts.invalid_name(value), _is_name, dispatcher, tracker)
 
 
-def validate_email(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> SlotValues:
+def validate_email(
+    value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, *, slot: str
+) -> SlotValues:
     """Keep the email address found in the candidate; reject anything without one."""
     email = parse_email(str(value)) if value else None
     if email:
-        return {EMAIL: email}
+        return {slot: email}
     return _reject(
-        EMAIL, texts.invalid_email(value), lambda v: parse_email(str(v)) == v, dispatcher, tracker
+        slot, texts.invalid_email(value), lambda v: parse_email(str(v)) == v, dispatcher, tracker
     )
 
 
@@ -85,6 +92,7 @@ def validate_order_number(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
     *,
+    slot: str,
     keep_earlier_decline: bool,
 ) -> SlotValues:
     """Keep a 5-8 digit order number, or `NO_ORDER_NUMBER` when the customer has none.
@@ -94,17 +102,17 @@ def validate_order_number(
     `keep_earlier_decline` (the customer is not asked twice) and otherwise dropped, so that
     the order number is asked for again.
     """
-    requested = was_requested(tracker, ORDER_NUMBER)
+    requested = was_requested(tracker, slot)
     if value == NO_ORDER_NUMBER and not requested:
-        return {ORDER_NUMBER: NO_ORDER_NUMBER if keep_earlier_decline else None}
+        return {slot: NO_ORDER_NUMBER if keep_earlier_decline else None}
     reading = read_order_number(
         str(value) if value else "",
         said_no=requested and latest_intent(tracker) in contract.deny_intents(),
     )
     if reading.number:
-        return {ORDER_NUMBER: reading.number}
+        return {slot: reading.number}
     if reading.declined and requested:
-        return {ORDER_NUMBER: NO_ORDER_NUMBER}
+        return {slot: NO_ORDER_NUMBER}
     message = (
         texts.order_number_wrong_length(reading.wrong_length)
         if reading.wrong_length
@@ -116,4 +124,4 @@ def validate_order_number(
             keep_earlier_decline and previous == NO_ORDER_NUMBER
         )
 
-    return _reject(ORDER_NUMBER, message, still_valid, dispatcher, tracker)
+    return _reject(slot, message, still_valid, dispatcher, tracker)

@@ -29,8 +29,9 @@ class GatewaySettings(BaseSettings):
     host: str = "127.0.0.1"
     # the gateway's port
     port: int = 8000
-    # the conversation record (SQLAlchemy URL); postgresql://user@host/db for PostgreSQL
-    database_url: str = "sqlite:///var/baton.db"
+    # the conversation record (SQLAlchemy URL); postgresql://user@host/db for PostgreSQL;
+    # default: an SQLite file in the assistant's own var/ place (never another assistant's)
+    database_url: str = Field(default_factory=lambda: f"sqlite:///{paths.VAR / 'baton.db'}")
     # when set, events to websockets travel through a Redis stream (several gateway replicas)
     redis_url: str | None = None
     # where the gateway finds the Rasa server (`baton run` sets it)

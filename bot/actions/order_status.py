@@ -1,24 +1,36 @@
-"""Order status: the lookup action and the small form that asks for a missing number."""
+"""Order status: the lookup action and the small form that asks for a missing number.
+
+The number lives in the demo's `order_number` slot, the one baton.yml names as the identity
+order number, so a number the customer gave the identity form is looked up without asking
+again (and the other way round). Rules from `baton_actions.validation` check it.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from baton_actions import texts, validation
-from baton_actions.names import NO_ORDER_NUMBER, ORDER_NUMBER, ORDER_NUMBER_FORM
-from baton_actions.orders import OrderBook, OrderBookError, OrderStatus, load_order_book
+from baton_actions import asks, validation
+from baton_actions import texts as baton_texts
+from baton_actions.names import NO_ORDER_NUMBER
 from baton_actions.parsing import read_order_number
 from baton_actions.validation import SlotValues
 
+from . import texts
+from .orders import OrderBook, OrderBookError, OrderStatus, load_order_book
+
 logger = logging.getLogger(__name__)
+
+# names in bot/domain/domain.yml
+ORDER_NUMBER: Final = "order_number"
+ORDER_NUMBER_FORM: Final = "order_number_form"
 
 
 class ActionOrderStatus(Action):
@@ -43,25 +55,26 @@ class ActionOrderStatus(Action):
         number = (
             read_order_number(str(value)).number if value and value != NO_ORDER_NUMBER else None
         )
+        talk_to_person = baton_texts.talk_to_person()
         if number is None:
-            dispatcher.utter_message(text=texts.NEED_ORDER_NUMBER, buttons=texts.talk_to_person())
+            dispatcher.utter_message(text=texts.NEED_ORDER_NUMBER, buttons=talk_to_person)
             return []
         try:
             book = await asyncio.to_thread(self._order_book)
         except OrderBookError:
             logger.exception("cannot read the orders file")
-            dispatcher.utter_message(text=texts.ORDERS_UNAVAILABLE, buttons=texts.talk_to_person())
+            dispatcher.utter_message(text=texts.ORDERS_UNAVAILABLE, buttons=talk_to_person)
             return []
         order = book.find(number)
         if order is None:
             dispatcher.utter_message(
                 text=texts.order_not_found(number),
-                buttons=[texts.CHECK_ANOTHER_ORDER, *texts.talk_to_person()],
+                buttons=[texts.CHECK_ANOTHER_ORDER, *talk_to_person],
             )
             return [SlotSet(ORDER_NUMBER, None)]
         buttons = [texts.START_A_RETURN] if order.status is OrderStatus.DELIVERED else []
         dispatcher.utter_message(
-            text=texts.order_status(order), buttons=[*buttons, *texts.talk_to_person()]
+            text=texts.order_status(order), buttons=[*buttons, *talk_to_person]
         )
         return [SlotSet(ORDER_NUMBER, number)] if number != value else []
 
@@ -82,5 +95,15 @@ class ValidateOrderNumberForm(FormValidationAction):
         domain: DomainDict,
     ) -> SlotValues:  # fmt: skip
         return validation.validate_order_number(
-            slot_value, dispatcher, tracker, keep_earlier_decline=False
+            slot_value, dispatcher, tracker, slot=ORDER_NUMBER, keep_earlier_decline=False
         )
+
+
+class ActionAskOrderNumber(asks.ActionAskOrderNumber):
+    """`action_ask_order_number`, asked by the lookup's form in its own words (it replaces
+    Baton's by name; the identity form keeps Baton's question)."""
+
+    def question(self, tracker: Tracker) -> str:
+        if tracker.active_loop.get("name") == ORDER_NUMBER_FORM:
+            return texts.ASK_ORDER_NUMBER_FOR_LOOKUP
+        return super().question(tracker)

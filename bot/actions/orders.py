@@ -1,8 +1,9 @@
-"""The shop's orders, read-only, as the bot may tell them to a customer.
+"""The Voltify demo shop's orders, read-only, as the bot may tell them to a customer.
 
-Orders come from a JSON file: `$BATON_ORDERS_FILE`, or the bundled demo orders of the
-fictional Voltify shop. The file is read on first use and cached until it changes on disk.
-Its shape:
+Orders come from a JSON file: `$BATON_ORDERS_FILE` (a path; set it to point the demo at
+other orders), or by default the fictional shop's orders next to this module,
+`bot/actions/data/demo_orders.json`. The file is read on first use and cached until it
+changes on disk. Its shape:
 
     {"orders": [{"number": "12345", "status": "shipped", "placed_on": "2025-03-03",
                  "items": ["..."], "carrier": "DHL", "tracking_number": "...",

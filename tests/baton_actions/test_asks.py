@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import pytest
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from baton_actions.asks import ActionAskEmail, ActionAskName, ActionAskOrderNumber
-from baton_actions.names import NAME
-from tests.baton_actions.trackers import make_tracker, user_event
+from tests.baton_actions.conftest import OTHER_SLOTS
+from tests.baton_actions.trackers import NAME, make_tracker, user_event
 
 
 async def test_name_question() -> None:
@@ -42,14 +43,35 @@ async def test_email_question_repeated_without_thanks() -> None:
 
 
 async def test_order_number_question_offers_i_dont_have_one() -> None:
-    for form, wording in [
-        ("identity_form", "if this is about an order"),
-        ("order_number_form", "I can check that"),
-    ]:
-        dispatcher = CollectingDispatcher()
+    dispatcher = CollectingDispatcher()
 
-        await ActionAskOrderNumber().run(dispatcher, make_tracker(active_loop=form), {})
+    await ActionAskOrderNumber().run(dispatcher, make_tracker(active_loop="identity_form"), {})
 
-        [message] = dispatcher.messages
-        assert wording in message["text"]
-        assert message["buttons"] == [{"title": "I don't have one", "payload": "/deny"}]
+    [message] = dispatcher.messages
+    assert "if this is about an order" in message["text"]
+    assert message["buttons"] == [{"title": "I don't have one", "payload": "/deny"}]
+
+
+def test_questions_are_named_after_the_demos_slots() -> None:
+    names = [a().name() for a in (ActionAskName, ActionAskEmail, ActionAskOrderNumber)]
+
+    assert names == ["action_ask_name", "action_ask_email", "action_ask_order_number"]
+
+
+@pytest.mark.usefixtures("other_assistant")
+async def test_questions_follow_the_assistants_slot_names() -> None:
+    names = [a().name() for a in (ActionAskName, ActionAskEmail, ActionAskOrderNumber)]
+    assert names == [
+        "action_ask_full_name", "action_ask_customer_email", "action_ask_ticket_ref"
+    ]  # fmt: skip
+
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        slots={"full_name": "Maria Lopez"},
+        events=[user_event("Maria Lopez", "chit_chat"), SlotSet("full_name", "Maria Lopez")],
+        active_loop="who_form",
+        identity_slots=OTHER_SLOTS,
+    )
+    await ActionAskEmail().run(dispatcher, tracker, {})
+
+    assert dispatcher.messages[0]["text"].startswith("Thanks, Maria. What's the email")

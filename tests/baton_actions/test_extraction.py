@@ -11,8 +11,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from baton_actions.extraction import Found, find_identity, find_in_messages
 from baton_actions.handoff import gathered_identity
 from baton_actions.identity import ValidateIdentityForm
-from baton_actions.names import EMAIL, NAME, ORDER_NUMBER, REQUESTED_SLOT
-from tests.baton_actions.trackers import FORM_DOMAIN, make_tracker, slot_values, user_event
+from baton_actions.names import REQUESTED_SLOT
+from tests.baton_actions.trackers import (
+    EMAIL,
+    FORM_DOMAIN,
+    NAME,
+    ORDER_NUMBER,
+    make_tracker,
+    slot_values,
+    user_event,
+)
 
 
 async def run_form(tracker: Tracker) -> dict[str, Any]:

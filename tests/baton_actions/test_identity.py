@@ -2,18 +2,29 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from baton_actions.identity import ValidateIdentityForm
-from baton_actions.names import EMAIL, NAME, NO_ORDER_NUMBER, ORDER_NUMBER, REQUESTED_SLOT
-from tests.baton_actions.trackers import FORM_DOMAIN, form_turn, slot_values
+from baton_actions.names import NO_ORDER_NUMBER, REQUESTED_SLOT
+from tests.baton_actions.conftest import OTHER_SLOTS
+from tests.baton_actions.trackers import (
+    EMAIL,
+    FORM_DOMAIN,
+    NAME,
+    ORDER_NUMBER,
+    form_turn,
+    slot_values,
+)
 
 
-async def validate(tracker: Tracker) -> tuple[list[str], dict[str, Any]]:
+async def validate(
+    tracker: Tracker, domain: dict[str, Any] = FORM_DOMAIN
+) -> tuple[list[str], dict[str, Any]]:
     """Run the form's validation; return what it said and the slots it set."""
     dispatcher = CollectingDispatcher()
-    events = await ValidateIdentityForm().run(dispatcher, tracker, FORM_DOMAIN)
+    events = await ValidateIdentityForm().run(dispatcher, tracker, domain)
     slots = slot_values(events)
     slots.pop(REQUESTED_SLOT, None)
     return [m["text"] for m in dispatcher.messages], slots
@@ -170,3 +181,71 @@ async def test_prefilled_valid_slots_are_kept_at_activation() -> None:
 
     assert slots == {NAME: "Kenji Tanaka", ORDER_NUMBER: "13579"}
     assert said == []
+
+
+# the other assistant's form (tests/baton_actions/conftest.py), as Rasa sends its domain
+OTHER_FORM_DOMAIN: dict[str, Any] = {
+    "forms": {"who_form": {"required_slots": ["full_name", "customer_email", "ticket_ref"]}},
+    "slots": {},
+}
+
+
+def other_answer(slot: str, text: str, *, intent: str = "chit_chat", **earlier: Any) -> Tracker:
+    return form_turn(
+        "who_form",
+        requested=slot,
+        text=text,
+        intent=intent,
+        candidates={slot: text},
+        earlier=earlier,
+        identity_slots=OTHER_SLOTS,
+    )
+
+
+@pytest.mark.usefixtures("other_assistant")
+async def test_validates_the_identity_slots_whatever_the_assistant_calls_them() -> None:
+    assert ValidateIdentityForm().name() == "validate_who_form"
+
+    said, slots = await validate(
+        other_answer("customer_email", "sure, it's anna@example.org!"), OTHER_FORM_DOMAIN
+    )
+    assert (said, slots) == ([], {"customer_email": "anna@example.org"})
+
+    said, slots = await validate(
+        other_answer("customer_email", "maria at gmail"), OTHER_FORM_DOMAIN
+    )
+    assert slots == {"customer_email": None}
+    assert "doesn't look like an email address" in said[0]
+
+    said, slots = await validate(
+        other_answer("full_name", "my name is jean-luc moreau"), OTHER_FORM_DOMAIN
+    )
+    assert (said, slots) == ([], {"full_name": "Jean-Luc Moreau"})
+
+    said, slots = await validate(other_answer("ticket_ref", "1234"), OTHER_FORM_DOMAIN)
+    assert slots == {"ticket_ref": None} and "has 4" in said[0]
+
+    # the assistant's deny intent declines the number: the sentinel, and the form moves on
+    said, slots = await validate(other_answer("ticket_ref", "/no", intent="no"), OTHER_FORM_DOMAIN)
+    assert (said, slots) == ([], {"ticket_ref": NO_ORDER_NUMBER})
+
+
+@pytest.mark.usefixtures("other_assistant")
+async def test_fills_the_assistants_slots_from_what_the_customer_already_wrote() -> None:
+    tracker = form_turn(
+        "who_form",
+        requested=None,
+        text="I'm Kenji Tanaka, kenji@example.com, about 13579 — agent please",
+        intent="agent_please",
+        candidates={},
+        identity_slots=OTHER_SLOTS,
+    )
+
+    said, slots = await validate(tracker, OTHER_FORM_DOMAIN)
+
+    assert said == []
+    assert slots == {
+        "full_name": "Kenji Tanaka",
+        "customer_email": "kenji@example.com",
+        "ticket_ref": "13579",
+    }

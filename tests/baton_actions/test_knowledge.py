@@ -18,6 +18,7 @@ from baton_actions.knowledge import (
     ActionKnowledgeAnswer,
     ActionKnowledgeFeedback,
     HelpCentre,
+    search_text,
     short_answer,
 )
 from baton_actions.names import HANDOFF_REASON, KNOWLEDGE_ARTICLE, KNOWLEDGE_MISSES, KNOWLEDGE_SCORE
@@ -51,12 +52,22 @@ def help_centre(index_folder: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     HelpCentre.reset()
 
 
+class WithTopics(ActionKnowledgeAnswer):
+    """An assistant's answer action offering its own topics."""
+
+    topic_buttons = [texts.button("Returns", "returns"), texts.button("Delivery", "delivery")]
+    topic_questions = {"returns": "How do I send a product back for a refund?"}
+
+
 async def answer(
-    text: str, intent: str = "returns", misses: int = 0
+    text: str,
+    intent: str = "returns",
+    misses: int = 0,
+    action: ActionKnowledgeAnswer | None = None,
 ) -> tuple[list[Any], list[Any]]:
     dispatcher = CollectingDispatcher()
     tracker = make_tracker(text=text, intent=intent, slots={KNOWLEDGE_MISSES: misses})
-    events = await ActionKnowledgeAnswer().run(dispatcher, tracker, {})
+    events = await (action or ActionKnowledgeAnswer()).run(dispatcher, tracker, {})
     return dispatcher.messages, events
 
 
@@ -83,14 +94,29 @@ async def test_the_answer_links_to_the_section_it_came_from(help_centre: Path) -
 async def test_a_clicked_topic_button_searches_the_question_it_stands_for(
     help_centre: Path,
 ) -> None:
-    messages, _ = await answer("/returns", intent="returns")
-    assert messages[1]["custom"]["article"]["id"] == "returns"
+    for action in (ActionKnowledgeAnswer(), WithTopics()):  # the intent's words, or its question
+        messages, _ = await answer("/returns", intent="returns", action=action)
+        assert messages[1]["custom"]["article"]["id"] == "returns"
+
+
+def test_a_topic_button_stands_for_the_assistants_question_else_the_intents_words() -> None:
+    tracker = make_tracker(text="/delivery_options", intent="delivery_options")
+    assert search_text(tracker) == "delivery options"
+    assert search_text(tracker, {"delivery_options": "How fast?"}) == "How fast?"
 
 
 async def test_a_miss_asks_once_for_other_words(help_centre: Path) -> None:
     messages, events = await answer("tell me a joke about penguins", intent="nlu_fallback")
-    assert [m["text"] for m in messages] == [texts.KNOWLEDGE_REPHRASE]
+    assert [m["text"] for m in messages] == [texts.knowledge_rephrase(with_topics=False)]
+    assert messages[0]["buttons"] == texts.talk_to_person()
     assert events == [SlotSet(KNOWLEDGE_MISSES, 1), SlotSet(KNOWLEDGE_ARTICLE, None)]
+
+
+async def test_a_miss_offers_the_assistants_topics(help_centre: Path) -> None:
+    messages, _ = await answer("tell me a joke about penguins", "nlu_fallback", action=WithTopics())
+    [message] = messages
+    assert message["text"].endswith("Or pick one of these:")
+    assert message["buttons"] == [*WithTopics.topic_buttons, *texts.talk_to_person()]
 
 
 async def test_a_second_miss_hands_over(help_centre: Path) -> None:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -67,9 +68,15 @@ def call(action: str) -> dict[str, object]:
     }  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    folder = project(tmp_path_factory.mktemp("assistant"))
+def call_in_form(action: str, form: str) -> dict[str, object]:
+    body = call(action)
+    body["tracker"]["active_loop"] = {"name": form}  # type: ignore[index]
+    return body
+
+
+@contextmanager
+def serving(folder: Path) -> Iterator[str]:
+    """A real action server for the assistant `folder`; yields its URL."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "baton_actions.server", "--project", str(folder),
@@ -91,6 +98,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with serving(project(tmp_path_factory.mktemp("assistant"))) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def demo_server() -> Iterator[str]:
+    with serving(paths.DEMO) as url:
+        yield url
 
 
 def test_lists_baton_and_assistant_actions(server: str) -> None:
@@ -117,6 +136,26 @@ def test_assistant_action_overrides_baton_action_of_the_same_name(server: str) -
     ).json()
 
     assert body["responses"][0]["text"] == "the assistant's own feedback"
+
+
+def test_lists_the_demos_own_actions_beside_batons(demo_server: str) -> None:
+    names = {a["name"] for a in httpx.get(f"{demo_server}/actions", timeout=10).json()}
+
+    assert {"action_order_status", "validate_order_number_form"} <= names  # bot/actions/
+    assert {"action_handoff", "validate_identity_form", "action_ask_email"} <= names  # Baton's
+
+
+def test_the_demos_subclass_replaces_batons_order_number_question(demo_server: str) -> None:
+    def asked(form: str) -> str:
+        body = httpx.post(
+            f"{demo_server}/webhook",
+            json=call_in_form("action_ask_order_number", form),
+            timeout=30,
+        ).json()
+        return str(body["responses"][0]["text"])
+
+    assert "I can check that" in asked("order_number_form")  # the demo's lookup wording
+    assert "if this is about an order" in asked("identity_form")  # Baton's, inherited
 
 
 def test_broken_assistant_package_exits_1_with_one_line(tmp_path: Path) -> None:

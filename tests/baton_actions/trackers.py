@@ -7,7 +7,13 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import ActionExecuted, SlotSet
 
-from baton_actions.names import EMAIL, HANDOFF_REASON, NAME, ORDER_NUMBER, PHONE, REQUESTED_SLOT
+from baton_actions.names import HANDOFF_REASON, REQUESTED_SLOT
+
+# the demo's identity slots, as bot/baton.yml maps Baton's fields to them (`identity.slots`)
+NAME = "name"
+EMAIL = "email"
+ORDER_NUMBER = "order_number"
+PHONE = "phone"
 
 FORM_DOMAIN: dict[str, Any] = {
     "forms": {
@@ -33,12 +39,13 @@ def make_tracker(
     text: str = "",
     intent: str | None = None,
     active_loop: str | None = None,
+    identity_slots: tuple[str, ...] | None = None,
 ) -> Tracker:
-    """A tracker whose latest message is `text` / `intent`, with these slots and events."""
-    all_slots = {
-        NAME: None, EMAIL: None, ORDER_NUMBER: None, PHONE: None, HANDOFF_REASON: None,
-        REQUESTED_SLOT: None,
-    }  # fmt: skip
+    """A tracker whose latest message is `text` / `intent`, with these slots and events.
+
+    The bot's identity slots are the demo's unless `identity_slots` names others."""
+    identity = identity_slots or (NAME, EMAIL, ORDER_NUMBER, PHONE)
+    all_slots: dict[str, Any] = dict.fromkeys([*identity, HANDOFF_REASON, REQUESTED_SLOT])
     all_slots.update(slots or {})
     return Tracker(
         sender_id="customer-1",
@@ -64,6 +71,7 @@ def form_turn(
     intent: str | None = "inform",
     candidates: dict[str, Any],
     earlier: dict[str, Any] | None = None,
+    identity_slots: tuple[str, ...] | None = None,
 ) -> Tracker:
     """The tracker a form's validation action receives after the customer's message.
 
@@ -80,6 +88,7 @@ def form_turn(
         text=text,
         intent=intent,
         active_loop=form if requested else None,
+        identity_slots=identity_slots,
     )
 
 

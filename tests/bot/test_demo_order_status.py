@@ -1,3 +1,5 @@
+"""The demo's order lookup, its form and its wording of the order-number question."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,14 +9,27 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from baton_actions.names import NO_ORDER_NUMBER, ORDER_NUMBER
-from baton_actions.order_status import ActionOrderStatus, ValidateOrderNumberForm
-from baton_actions.orders import DEMO_ORDERS_FILE, OrderBook, OrderBookError
-from tests.baton_actions.trackers import FORM_DOMAIN, form_turn, make_tracker, slot_values
+from baton_actions import asks, knowledge
+from baton_actions.names import NO_ORDER_NUMBER
+from tests.baton_actions.trackers import (
+    FORM_DOMAIN,
+    ORDER_NUMBER,
+    form_turn,
+    make_tracker,
+    slot_values,
+)
+from tests.bot.demo_actions import demo_actions, demo_module
+
+order_status = demo_module("order_status")
+orders = demo_module("orders")
+ActionOrderStatus = order_status.ActionOrderStatus
+ValidateOrderNumberForm = order_status.ValidateOrderNumberForm
+OrderBook = orders.OrderBook
+OrderBookError = orders.OrderBookError
 
 
-def demo_book() -> OrderBook:
-    return OrderBook.from_file(DEMO_ORDERS_FILE)
+def demo_book() -> Any:
+    return OrderBook.from_file(orders.DEMO_ORDERS_FILE)
 
 
 async def run_status(order_number: str | None) -> tuple[CollectingDispatcher, list[EventType]]:
@@ -69,7 +84,7 @@ async def test_missing_number_offers_a_person() -> None:
 
 
 async def test_unreadable_orders_file_is_apologised_for() -> None:
-    def broken() -> OrderBook:
+    def broken() -> Any:
         raise OrderBookError(Path("orders.json"), "no such file")
 
     dispatcher = CollectingDispatcher()
@@ -158,3 +173,31 @@ async def test_lookup_form_keeps_a_number_given_with_the_question() -> None:
     )
 
     assert slots == {ORDER_NUMBER: "12345"}
+
+
+async def test_order_number_question_is_the_lookups_in_its_form_and_batons_elsewhere() -> None:
+    action = demo_actions().ActionAskOrderNumber()
+    assert isinstance(action, asks.ActionAskOrderNumber)
+    assert action.name() == asks.ActionAskOrderNumber().name() == "action_ask_order_number"
+    for form, wording in [
+        ("order_number_form", "I can check that"),
+        ("identity_form", "if this is about an order"),
+    ]:
+        dispatcher = CollectingDispatcher()
+
+        await action.run(dispatcher, make_tracker(active_loop=form), {})
+
+        [message] = dispatcher.messages
+        assert wording in message["text"]
+        assert message["buttons"] == [{"title": "I don't have one", "payload": "/deny"}]
+
+
+def test_knowledge_answer_offers_the_demos_topics_under_batons_name() -> None:
+    action = demo_actions().ActionKnowledgeAnswer()
+    assert isinstance(action, knowledge.ActionKnowledgeAnswer)
+    assert action.name() == "action_knowledge_answer"
+    assert {b["payload"] for b in action.topic_buttons} == {
+        "/order_status", "/returns", "/delivery_options"
+    }  # fmt: skip
+    tracker = make_tracker(text="/returns", intent="returns")
+    assert knowledge.search_text(tracker, action.topic_questions) == "How do I return a product?"

@@ -1,3 +1,5 @@
+"""The demo shop's order book (bot/actions/orders.py)."""
+
 from __future__ import annotations
 
 import json
@@ -7,16 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from baton_actions.orders import (
-    DEMO_ORDERS_FILE,
-    ORDERS_FILE_ENV,
-    OrderBook,
-    OrderBookError,
-    OrderStatus,
-    Shipped,
-    load_order_book,
-    orders_file,
-)
+from baton import paths
+from tests.bot.demo_actions import demo_module
+
+orders = demo_module("orders")
+DEMO_ORDERS_FILE = orders.DEMO_ORDERS_FILE
+ORDERS_FILE_ENV = orders.ORDERS_FILE_ENV
+OrderBook = orders.OrderBook
+OrderBookError = orders.OrderBookError
+OrderStatus = orders.OrderStatus
+Shipped = orders.Shipped
+load_order_book = orders.load_order_book
+orders_file = orders.orders_file
 
 
 def write_orders(path: Path, orders: list[dict[str, object]]) -> Path:
@@ -33,6 +37,12 @@ SHIPPED: dict[str, object] = {
     "tracking_number": "T1",
     "estimated_delivery": "2025-03-04",
 }
+
+
+def test_demo_orders_sit_next_to_the_module_and_the_environment_names_others() -> None:
+    assert DEMO_ORDERS_FILE == paths.DEMO / "actions" / "data" / "demo_orders.json"
+    assert DEMO_ORDERS_FILE.is_file()
+    assert ORDERS_FILE_ENV == "BATON_ORDERS_FILE"
 
 
 def test_demo_orders_cover_every_status_and_have_12345_shipped() -> None:

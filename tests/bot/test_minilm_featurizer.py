@@ -100,7 +100,9 @@ from components.minilm_featurizer import MiniLMFeaturizer
 
 tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
 def featurizer(layers):
-    config = {**MiniLMFeaturizer.get_default_config(), "model_dir": sys.argv[1], "sentence_layers": layers}
+    config = {
+        **MiniLMFeaturizer.get_default_config(), "model_dir": sys.argv[1], "sentence_layers": layers
+    }
     return MiniLMFeaturizer(config, "minilm")
 def features(component, text):
     message = Message(data={"text": text})

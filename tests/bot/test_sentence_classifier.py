@@ -41,7 +41,8 @@ def message(vector, intent=None):
     if intent:
         data["intent"] = intent
     m = Message(data=data)
-    m.add_features(Features(np.asarray(vector, dtype=np.float32)[None, :], "sentence", "text", "test"))
+    features = np.asarray(vector, dtype=np.float32)[None, :]
+    m.add_features(Features(features, "sentence", "text", "test"))
     return m
 examples = [message(c + rng.normal(0, 0.25, 8), i) for i, c in centres.items() for _ in range(30)]
 # out of scope is anything else: directions all over the space, some near the intents
