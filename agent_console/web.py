@@ -164,7 +164,7 @@ def create_router() -> APIRouter:
         return response
 
     @router.get("")
-    async def console(request: Request, user: SignedIn) -> Response:
+    async def console(request: Request, user: SignedIn, services: ServicesDep) -> Response:
         if user is not None and user.role is Role.KNOWLEDGE_OWNER:  # their page is the review
             return RedirectResponse("/console/review", status_code=303)
         refused = refusal(
@@ -175,7 +175,9 @@ def create_router() -> APIRouter:
             "conversations.",
             back=False,
         )
-        return refused or page(request, "console.html", {"user": user})
+        # the assistant's own identity fields (baton.yml identity.slots with a label)
+        labels = services.project.contract.identity.labels()
+        return refused or page(request, "console.html", {"user": user, "labels": labels})
 
     return router
 

@@ -59,14 +59,14 @@ AGENT_ANSWERS = [
     "The replacement is on its way with express delivery, at no cost.",
 ]
 CUSTOMER_AFTER = ["ok, thanks", "great, thank you!", "perfect", "alright", "thanks a lot"]
-# scenario: weight ("lookup": the bot looks something up, e.g. an order's status; "complaint":
-# a request a person always answers)
+# scenario: weight ("lookup": the bot looks something up, e.g. an order's status;
+# "always_human": a request a person always answers)
 SCENARIOS = {
     "knowledge_helped": 32,
     "knowledge_rejected": 8,
     "lookup": 14,
     "human": 14,
-    "complaint": 6,
+    "always_human": 6,
     "unclear": 8,
     "left_quietly": 6,
     "abandoned": 6,
@@ -205,7 +205,7 @@ def unplayable(texts: DemoTexts) -> frozenset[str]:
         "lookup": not texts.of(i.lookup),
         "human": not texts.of(i.human),
         "abandoned": not texts.of(i.human),
-        "complaint": not texts.of(i.complaint),
+        "always_human": not texts.of(i.always_human),
         "unclear": len(texts.help_questions()) < 2,
         "left_quietly": not texts.help_questions(),
         "recontact": not texts.of(i.lookup),
@@ -248,7 +248,7 @@ class DemoRun:
             text = " ".join(str(r.get("text") or "") for r in replies).lower()
             # the order number question mentions the confirmation email: asked first
             if "order number" in text and "?" in text:
-                none = _button(replies, self.texts.payload(self.texts.intents.deny) or "/")
+                none = _button(replies, self.texts.payload(self.texts.intents.no) or "/")
                 if customer.rng.random() < 0.25:
                     replies = await (
                         chat.say(none[0]["title"], none[0]["payload"])
@@ -281,7 +281,7 @@ class DemoRun:
             replies = await chat.say(button["title"], button["payload"])
             self.report.surveys_answered += 1
 
-    async def goodbye(self, chat: Chat, customer: Customer, mood: int) -> None:
+    async def sign_off(self, chat: Chat, customer: Customer, mood: int) -> None:
         endings = self.texts.of_any(self.texts.intents.ending) or ["thanks"]
         replies = await chat.say(customer.rng.choice(endings))
         await self.survey(chat, customer, replies, mood)
@@ -318,7 +318,7 @@ class DemoRun:
         if rng.random() < 0.15:
             await write(rng.choice(AGENT_REASKS))
             await chat.say(f"{customer.email}, order {customer.order}")
-        await chat.say(rng.choice(self.texts.of(self.texts.intents.inform) or ["ok"]))
+        await chat.say(rng.choice(self.texts.of(self.texts.intents.short_answer) or ["ok"]))
         await write(rng.choice(AGENT_ANSWERS))
         await chat.say(rng.choice(CUSTOMER_AFTER))
         response = await self.http.post(
@@ -346,7 +346,7 @@ class DemoRun:
             replies = await chat.say("I want to talk to a person")
             replies = await self.answer_prompts(chat, customer, replies)
         if await self.owner(chat) not in ("queued", "assigned"):
-            await self.goodbye(chat, customer, mood)
+            await self.sign_off(chat, customer, mood)
             return
         self.report.handoffs += 1
         if leaves:
@@ -364,11 +364,11 @@ class DemoRun:
         chat = await Chat.open(self.http)
         chats = [chat]
         if rng.random() < 0.3:
-            await chat.say(rng.choice(self.texts.of(self.texts.intents.greet) or ["hi"]))
+            await chat.say(rng.choice(self.texts.of(self.texts.intents.opening) or ["hi"]))
         if scenario in ("knowledge_helped", "knowledge_rejected"):
             replies = await chat.say(rng.choice(self.texts.help_questions()))
-            yes_payload = self.texts.payload(self.texts.intents.affirm)
-            no_payload = self.texts.payload(self.texts.intents.deny)
+            yes_payload = self.texts.payload(self.texts.intents.yes)
+            no_payload = self.texts.payload(self.texts.intents.no)
             yes = _button(replies, yes_payload) if yes_payload else []
             if scenario == "knowledge_helped" and yes:
                 replies = await chat.say(yes[0]["title"], yes[0]["payload"])
@@ -385,18 +385,18 @@ class DemoRun:
         elif scenario == "lookup":
             replies = await chat.say(rng.choice(self.texts.of(self.texts.intents.lookup)))
             await self.answer_prompts(chat, customer, replies)
-            await self.goodbye(chat, customer, 4)
+            await self.sign_off(chat, customer, 4)
         elif scenario in ("human", "abandoned"):
             replies = await chat.say(rng.choice(self.texts.of(self.texts.intents.human)))
             await self.to_a_person(chat, customer, replies, 4, leaves=scenario == "abandoned")
-        elif scenario == "complaint":
-            replies = await chat.say(rng.choice(self.texts.of(self.texts.intents.complaint)))
+        elif scenario == "always_human":
+            replies = await chat.say(rng.choice(self.texts.of(self.texts.intents.always_human)))
             await self.to_a_person(chat, customer, replies, 2)
         elif scenario == "unclear":
             # two questions run together, then nonsense: the NLU is rarely sure of either
             first, second = rng.sample(self.texts.help_questions(), 2)
             replies = await chat.say(f"{first.rstrip('?.!')} and {second[0].lower()}{second[1:]}")
-            nonsense = GIBBERISH + self.texts.of_any(self.texts.intents.out_of_scope)
+            nonsense = GIBBERISH + self.texts.of_any(self.texts.intents.declined)
             replies = await chat.say(rng.choice(nonsense))
             await self.to_a_person(chat, customer, replies, 2, leaves=rng.random() < 0.3)
         elif scenario == "left_quietly":
@@ -406,7 +406,7 @@ class DemoRun:
                 f"where is my order {customer.order}? my email is {customer.email}"
             )
             await self.answer_prompts(chat, customer, replies)
-            await self.goodbye(chat, customer, 4)
+            await self.sign_off(chat, customer, 4)
             again = await Chat.open(self.http)
             chats.append(again)
             self.report.recontacts += 1

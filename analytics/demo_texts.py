@@ -5,11 +5,11 @@ The intents a scenario needs come from the assistant's ``baton.yml`` (asking for
 an always-human request, the ending, yes and no intents) and from ``demo_history.yml``,
 which names the rest:
 
-    greet: greet              # an opening line
-    inform: inform            # a short answer a customer gives an agent
-    help_intents: [returns]   # questions the bot answers from its help centre
+    opening: say_hello        # an opening line
+    short_answer: give_info   # a short answer a customer gives an agent
+    help_intents: [faq_fees]  # questions the bot answers from its help centre
     lookup:                   # optional: the bot looks something up and answers itself
-      intent: order_status
+      intent: check_balance
       values: ["12345"]       # values it finds (customers give them when asked)
 
 A scenario whose intents the assistant does not have is left out of the run.
@@ -39,14 +39,14 @@ class DemoIntents:
     """The intents each part of a demo conversation is drawn from (None: the assistant has
     none, and the scenarios that need it are skipped)."""
 
-    greet: str | None = None
-    inform: str | None = None
+    opening: str | None = None
+    short_answer: str | None = None
     human: str | None = None  # "a person, please"
-    complaint: str | None = None  # one a person always answers
+    always_human: str | None = None  # one a person always answers
     ending: tuple[str, ...] = ()
-    affirm: str | None = None
-    deny: str | None = None
-    out_of_scope: tuple[str, ...] = ()
+    yes: str | None = None
+    no: str | None = None
+    declined: tuple[str, ...] = ()  # what the bot calls out of scope
     help: tuple[str, ...] = ()
     lookup: str | None = None
     lookup_values: tuple[str, ...] = ()
@@ -107,7 +107,7 @@ def _demo_file(project: Project) -> dict[str, object]:
         raise DemoFileError(f"{path}: not YAML ({' '.join(str(exc).split())})") from exc
     if not isinstance(document, dict):
         raise DemoFileError(f"{path}: expected a mapping of keys")
-    unknown = set(document) - {"greet", "inform", "help_intents", "lookup"}
+    unknown = set(document) - {"opening", "short_answer", "help_intents", "lookup"}
     if unknown:
         raise DemoFileError(f"{path}: {sorted(unknown)[0]}: unknown key")
     return document
@@ -143,18 +143,18 @@ def load_texts(project: Project | None = None) -> DemoTexts:
 
     c = contract.conversation
     intents = DemoIntents(
-        greet=one(demo.get("greet"), "greet"),
-        inform=one(demo.get("inform"), "inform"),
+        opening=one(demo.get("opening"), "opening"),
+        short_answer=one(demo.get("short_answer"), "short_answer"),
         human=contract.handoff.intents[0] if contract.handoff.intents else None,
-        complaint=(
+        always_human=(
             contract.handoff.always_human_intents[0]
             if contract.handoff.always_human_intents
             else None
         ),
         ending=tuple(c.ending_intents),
-        affirm=c.affirm_intents[0] if c.affirm_intents else None,
-        deny=c.deny_intents[0] if c.deny_intents else None,
-        out_of_scope=tuple(c.out_of_scope_intents),
+        yes=c.affirm_intents[0] if c.affirm_intents else None,
+        no=c.deny_intents[0] if c.deny_intents else None,
+        declined=tuple(c.out_of_scope_intents),
         help=tuple(
             one(name, f"help_intents[{i}]") or ""
             for i, name in enumerate(_names(path, "help_intents", demo.get("help_intents", [])))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -42,6 +43,9 @@ class Nlu:
 
 
 class Identity(TypedDict, total=False):
+    """Who the customer is: Baton's fields, and the assistant's custom ones (``baton.yml``
+    ``identity.slots`` keys with a label, e.g. ``customer_number``) under their own keys."""
+
     name: str  # the customer's name as they gave it
     email: str
     order_number: str  # "none" when the customer said they have none
@@ -49,13 +53,27 @@ class Identity(TypedDict, total=False):
 
 
 IDENTITY_FIELDS = ("name", "email", "order_number", "phone")
+# a custom field's key, as baton.yml may name it; at most so many, each at most so long
+CUSTOM_FIELD = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+MAX_CUSTOM_FIELDS = 16
+MAX_VALUE_CHARS = 320  # an email address may be 320 characters
 
 
 def as_identity(data: Mapping[str, Any] | None) -> Identity:
-    """The identity fields of ``data`` that have a value, as strings."""
-    return cast(
-        Identity, {k: str(v) for k, v in (data or {}).items() if k in IDENTITY_FIELDS and v}
-    )
+    """The identity fields of ``data`` that have a value, as strings: Baton's fields and up
+    to ``MAX_CUSTOM_FIELDS`` custom ones (other keys, and empty values, are dropped)."""
+    identity: dict[str, str] = {}
+    custom = 0
+    for key, value in (data or {}).items():
+        text = " ".join(str(value).split())[:MAX_VALUE_CHARS] if value is not None else ""
+        if not text or not isinstance(key, str):
+            continue
+        if key in IDENTITY_FIELDS:
+            identity[key] = text
+        elif CUSTOM_FIELD.match(key) and custom < MAX_CUSTOM_FIELDS:
+            identity[key] = text
+            custom += 1
+    return cast(Identity, identity)
 
 
 def contact_columns(identity: Identity) -> dict[str, str | None]:

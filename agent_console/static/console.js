@@ -268,6 +268,19 @@
       const input = form.elements[field];
       if (document.activeElement !== input) input.value = view.identity[field] || "";
     }
+    // the assistant's custom fields (baton.yml identity.slots with a label), as the bot gathered them
+    const custom = $(".identity-custom", view.node);
+    const labels = JSON.parse(custom.dataset.labels || "{}");
+    custom.replaceChildren();
+    for (const [key, value] of Object.entries(view.identity)) {
+      if (["name", "email", "order_number", "phone"].includes(key)) continue;
+      const term = document.createElement("dt");
+      term.textContent = labels[key] || key.replace(/_/g, " ");
+      const detail = document.createElement("dd");
+      detail.textContent = value;
+      detail.dataset.field = key;
+      custom.append(term, detail);
+    }
     $(".conv-title", view.node).textContent = view.identity.name || "Customer";
     renderTabs();
   }

@@ -38,7 +38,7 @@ def test_customer_texts_come_from_the_bot_and_the_help_centre() -> None:
     texts = load_texts()
     assert len(texts.intents.help) == 11
     assert all(texts.of(intent) for intent in texts.intents.help)
-    assert texts.intents.human == "request_human" and texts.intents.complaint == "complaint"
+    assert texts.intents.human == "request_human" and texts.intents.always_human == "complaint"
     assert texts.intents.lookup_values[0] == "12345"
     assert unplayable(texts) == frozenset()
     assert {c.order for c in plan(7, 100, texts)} <= set(texts.intents.lookup_values)
@@ -56,10 +56,10 @@ def test_an_assistant_without_demo_phrases_plays_only_what_it_can(tmp_path: Path
     texts = load_texts(load_project(tmp_path / "bot"))
     assert texts.intents.human == "talk_to_person"
     skipped = unplayable(texts)
-    assert {"lookup", "recontact", "complaint"} <= skipped and "human" not in skipped
+    assert {"lookup", "recontact", "always_human"} <= skipped and "human" not in skipped
     assert {c.scenario for c in plan(3, 300, texts)} == set(SCENARIOS) - skipped
-    (tmp_path / "bot" / "demo_history.yml").write_text("greet: no_such_intent\n")
-    with pytest.raises(DemoFileError, match="greet: the domain has no intent 'no_such_intent'"):
+    (tmp_path / "bot" / "demo_history.yml").write_text("opening: no_such_intent\n")
+    with pytest.raises(DemoFileError, match="opening: the domain has no intent 'no_such_intent'"):
         load_texts(load_project(tmp_path / "bot"))
 
 

@@ -16,7 +16,9 @@ def test_objects_alive_at_freeze_leave_the_collected_generations() -> None:
     kept = Node()
     try:
         frozen = heap.freeze("a test")
-        assert frozen == gc.get_freeze_count() > 0
+        # a frozen object leaves the permanent generation only when it dies (other threads'
+        # objects may, at any moment); none joins it without another freeze
+        assert frozen >= gc.get_freeze_count() > 0
         assert not any(o is kept for o in gc.get_objects())
         later = Node()
         assert any(o is later for o in gc.get_objects())

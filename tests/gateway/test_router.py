@@ -33,7 +33,13 @@ CONTRACT = Contract.model_validate(
         "handoff": {"intents": ["speak_to_agent"], "always_human_intents": ["cancel_contract"]},
         "identity": {
             "form": "caller_details_form",
-            "slots": {"name": "caller_name", "email": "caller_mail", "phone": "msisdn"},
+            "slots": {
+                "name": "caller_name",
+                "email": "caller_mail",
+                "phone": "msisdn",
+                # a custom field of the assistant's own, with the label agents see
+                "contract_number": {"slot": "contract_no", "label": "Contract number"},
+            },
         },
         "conversation": {
             "ending_intents": ["bye_bye"],
@@ -44,7 +50,12 @@ CONTRACT = Contract.model_validate(
         "queues": {"roaming_question": "roaming", "cancel_contract": "retention"},
     }
 )
-SLOTS = {"caller_name": "Ola Nordmann", "caller_mail": "ola@example.no", "msisdn": "+4791234567"}
+SLOTS = {
+    "caller_name": "Ola Nordmann",
+    "caller_mail": "ola@example.no",
+    "msisdn": "+4791234567",
+    "contract_no": "NO-88412",
+}
 
 
 def nlu(intent: str, confidence: float = 0.95) -> Nlu:
@@ -174,6 +185,8 @@ async def test_each_way_a_bot_hands_off_queues_with_the_identity_it_gathered(
     assert packet_identity["name"] == "Ola Nordmann"
     assert packet_identity["email"] == "ola@example.no"
     assert packet_identity["phone"] == "+4791234567"
+    # the assistant's custom field travels with Baton's, under its own key
+    assert packet_identity.get("contract_number") == "NO-88412"
 
 
 async def test_the_bot_running_its_identity_form_is_not_handed_off_yet(parts: Any) -> None:
