@@ -31,6 +31,7 @@ from baton_actions.names import (
     KNOWLEDGE_SCORE,
 )
 from baton_actions.tracking import latest_intent, latest_text
+from knowledge_index.articles import Chunk
 from knowledge_index.live import LiveIndex
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,18 @@ if os.environ.get("SANIC_WORKER_NAME") and contract.contract().knowledge.enabled
     HelpCentre.warm()
 
 
+def article_link(chunk: Chunk) -> str | None:
+    """Where the passage can be read: its article's ``url`` (front matter), else baton.yml's
+    ``knowledge.article_url_base`` followed by the article's id; with the section's anchor."""
+    if chunk.link:
+        return chunk.link
+    base = contract.contract().knowledge.article_url_base
+    if not base:
+        return None
+    url = f"{base}{chunk.article_id}"
+    return f"{url}#{chunk.anchor}" if chunk.anchor else url
+
+
 class ActionKnowledgeAnswer(Action):
     """Answers from the help centre, or asks for other words, or hands over (see module).
 
@@ -175,8 +188,9 @@ class ActionKnowledgeAnswer(Action):
             return [SlotSet(KNOWLEDGE_MISSES, count), SlotSet(KNOWLEDGE_ARTICLE, None)]
 
         chunk = best.chunk
+        link = article_link(chunk)
         first, rest = short_answer(chunk.text)
-        dispatcher.utter_message(text=texts.knowledge_answer(first, rest, chunk.title, chunk.link))
+        dispatcher.utter_message(text=texts.knowledge_answer(first, rest, chunk.title, link))
         # the gateway attaches this to the answer above: the conversation record keeps which
         # article, which passage and how sure the bot was
         dispatcher.utter_message(
@@ -184,7 +198,7 @@ class ActionKnowledgeAnswer(Action):
                 "article": {
                     "id": chunk.article_id,
                     "title": chunk.title,
-                    "url": chunk.link,
+                    "url": link,
                     "chunk": chunk.id,
                     "score": round(best.score, 4),
                     "threshold": threshold,

@@ -13,7 +13,7 @@ import pytest
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from baton_actions import texts
+from baton_actions import contract, texts
 from baton_actions.knowledge import (
     ActionKnowledgeAnswer,
     ActionKnowledgeFeedback,
@@ -89,6 +89,24 @@ async def test_a_known_question_gets_passage_link_and_did_that_help(help_centre:
 async def test_the_answer_links_to_the_section_it_came_from(help_centre: Path) -> None:
     messages, _ = await answer("where do I print the return label?")
     assert "https://shop.example/help/returns#starting-a-return" in messages[0]["text"]
+
+
+def test_an_article_without_a_url_links_under_the_contracts_url_base() -> None:
+    from baton_actions.knowledge import article_link
+    from knowledge_index.articles import Chunk
+
+    def chunk(url: str | None, anchor: str) -> Chunk:
+        return Chunk(
+            id="returns-0", article_id="returns", title="Returns", url=url,
+            anchor=anchor, heading="Starting a return", text="Print the label.",
+        )  # fmt: skip
+
+    base = contract.contract().knowledge.article_url_base  # the demo's
+    assert base == "https://voltify.example/help/"
+    assert article_link(chunk(None, "starting")) == f"{base}returns#starting"
+    assert article_link(chunk(None, "")) == f"{base}returns"
+    # the article's own url wins
+    assert article_link(chunk("https://shop.example/r", "a")) == "https://shop.example/r#a"
 
 
 async def test_a_clicked_topic_button_searches_the_question_it_stands_for(
