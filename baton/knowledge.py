@@ -106,9 +106,12 @@ def calibration_data(bot: Path = paths.BOT) -> CalibrationData:
     return CalibrationData(answerable, unanswerable, digest)
 
 
-def up_to_date(articles: Path, target: Path, data: CalibrationData) -> bool:
-    """True when the current build has these articles, this model, and a threshold calibrated
-    on this data for this scoring (checked without loading the model)."""
+def up_to_date(
+    articles: Path, target: Path, data: CalibrationData, default_language: str = "en"
+) -> bool:
+    """True when the current build has these articles in this default language, this model,
+    and a threshold calibrated on this data for this scoring (checked without loading the
+    model)."""
     from knowledge_index.articles import load_articles
     from knowledge_index.build import MANIFEST_VERSION, current_manifest
     from knowledge_index.embedder import fingerprint, model_path
@@ -117,11 +120,12 @@ def up_to_date(articles: Path, target: Path, data: CalibrationData) -> bool:
     manifest = current_manifest(target)
     if manifest is None:
         return False
-    found, failed = load_articles(articles)
+    found, failed = load_articles(articles, default_language=default_language)
     calibration = manifest.get("calibration") or {}
     return (
         not failed
         and manifest.get("version") == MANIFEST_VERSION
+        and manifest.get("default_language") == default_language
         and manifest.get("model") == fingerprint(model_path())
         and manifest.get("articles") == {a.id: a.digest for a in found}
         and calibration.get("source_digest") == data.digest
@@ -138,6 +142,7 @@ def ensure_index(
     """Build (incrementally) and calibrate on ``bot``'s training data when needed; 0 on
     success, 1 when some article failed (the others are indexed), 2 when nothing could be
     indexed."""
+    from baton.project import load_project
     from knowledge_index import (
         KnowledgeError,
         KnowledgeIndex,
@@ -150,14 +155,18 @@ def ensure_index(
 
     target = target or index_dir()
     data = calibration_data(bot)
-    if not force and up_to_date(articles, target, data):
+    # an article without a `language` in its front matter is in the assistant's first language
+    language = load_project(bot).contract.languages[0]
+    if not force and up_to_date(articles, target, data, language):
         print(f"==> knowledge index up to date ({target})", flush=True)
         return 0
     print(f"==> building the knowledge index from {articles}", flush=True)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     embedder = load_embedder()
     try:
-        report = build_index(articles, target, embedder, progress=True)
+        report = build_index(
+            articles, target, embedder, progress=True, default_language=language
+        )
     except KnowledgeError as exc:
         print(f"baton: {exc}", file=sys.stderr)
         return 2
