@@ -20,6 +20,7 @@ from agent_console.access import SESSION_COOKIE, same_origin, session_user
 from agent_console.auth import DESK_ROLES, Role, User
 from agent_console.templating import HERE, page, refusal
 from gateway.services import ServicesDep
+from handoff import language
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -164,7 +165,7 @@ def create_router() -> APIRouter:
         return response
 
     @router.get("")
-    async def console(request: Request, user: SignedIn) -> Response:
+    async def console(request: Request, user: SignedIn, services: ServicesDep) -> Response:
         if user is not None and user.role is Role.KNOWLEDGE_OWNER:  # their page is the review
             return RedirectResponse("/console/review", status_code=303)
         refused = refusal(
@@ -175,7 +176,9 @@ def create_router() -> APIRouter:
             "conversations.",
             back=False,
         )
-        return refused or page(request, "console.html", {"user": user})
+        # the languages an agent may set a conversation to: the assistant's, named
+        languages = [(code, language.name(code)) for code in services.project.contract.languages]
+        return refused or page(request, "console.html", {"user": user, "languages": languages})
 
     return router
 

@@ -27,10 +27,16 @@ _NO_ORDER_NUMBER: Final = re.compile(
     re.IGNORECASE,
 )
 
+# English, then Norwegian, Swedish, Finnish and Polish (as in extraction.LANGUAGES)
 _NAME_INTRO: Final = re.compile(
-    r"^(?:(?:hi|hello|hey)\b[\s,!.]*)?"
+    r"^(?:(?:hi|hello|hey|hei|hej|hallo|moi|terve|witam|dzie[nń] dobry)\b[\s,!.]*)?"
     r"(?:my name is|my name's|name is|name's|names|name:|i am|i'm|im|it is|it's|its|this is"
-    r"|call me|you can call me)\s+",
+    r"|call me|you can call me"
+    r"|jeg heter|navnet mitt er|mitt navn er|navn:|jeg er|dette er"
+    r"|jag heter|mitt namn [äa]r|namnet [äa]r|namn:|jag [äa]r|det h[äa]r [äa]r"
+    r"|(?:minun )?nimeni on|mun nimi on|nimi on|nimi:|(?:min[äa] )?olen|t[äa]ss[äa]"
+    r"|nazywam si[eę]|mam na imi[eę]|moje imi[eę](?: i nazwisko)? to|imi[eę]:|jestem"
+    r"|z tej strony)\s+",
     re.IGNORECASE,
 )
 _NAME_SUFFIX: Final = re.compile(r"\s+here$", re.IGNORECASE)
@@ -45,7 +51,10 @@ _NOT_NAME_WORDS: Final = frozenset(
     "somebody real order orders help please what why how when where who is are was the a an "
     "to not no yes yeah ok okay do don't dont have can can't cannot thanks thank hello hi hey "
     "email mail number phone skip none nope bot refund return delivery with for it this that "
-    "of and or just about".split()
+    "of and or just about "
+    # the same in Norwegian, Swedish, Finnish and Polish
+    "jeg jag og och ikke inte vil vill snakke prata med ja ei haluan puhua kanssa "
+    "nie tak chcę chce rozmawiać rozmawiac z konsultantem".split()
 )
 
 

@@ -5,6 +5,7 @@ from knowledge_index.build import BuildReport, build_index, set_calibration, wri
 from knowledge_index.calibration import calibrate, choose_threshold
 from knowledge_index.embedder import Embedder, Encoded, TextEmbedder, load_embedder, model_path
 from knowledge_index.errors import ArticleError, IndexMismatch, IndexMissing, KnowledgeError
+from knowledge_index.languages import DEFAULT_LANGUAGE, LANGUAGES
 from knowledge_index.live import LiveIndex, current_build
 from knowledge_index.search import (
     DENSE_ONLY,
@@ -17,7 +18,9 @@ from knowledge_index.search import (
 )
 
 __all__ = [
+    "DEFAULT_LANGUAGE",
     "DENSE_ONLY",
+    "LANGUAGES",
     "LEXICAL_ONLY",
     "SHIPPED",
     "Article",

@@ -7,6 +7,7 @@ An article file looks like::
     title: Returning a product
     url: https://voltify.example/help/returns-policy
     tags: [returns, refunds]
+    language: en
     ---
     Intro paragraph...
 
@@ -14,7 +15,9 @@ An article file looks like::
     Paragraphs...
 
 Each chunk keeps the article's id, title and url and the anchor of its section, so an answer
-can link straight to the place it came from.
+can link straight to the place it came from. ``language`` (ISO 639-1, one of
+``languages.LANGUAGES``) is optional: an article without it is in the help centre's default
+language, a parameter of the build; every chunk carries its article's language.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from pathlib import Path
 import yaml
 
 from knowledge_index.errors import ArticleError
+from knowledge_index.languages import DEFAULT_LANGUAGE, LANGUAGES, normalise_language
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -45,6 +49,7 @@ class Article:
     body: str
     path: Path | None = None
     digest: str = ""  # sha256 of the file's text: what changed since the last build
+    language: str = DEFAULT_LANGUAGE  # ISO 639-1, see languages.py
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,7 @@ class Chunk:
     heading: str  # the section's heading (the article's title for the intro)
     text: str
     tags: tuple[str, ...] = field(default=())
+    language: str = DEFAULT_LANGUAGE  # the article's; chunks of an index built before: default
 
     @property
     def link(self) -> str | None:
@@ -77,8 +83,11 @@ class Chunk:
         return f"{self.title}\n{self.heading}\n{self.text}"
 
 
-def parse_article(text: str, path: Path | None = None) -> Article:
-    """One article from its file text; ``ArticleError`` says what is wrong and where."""
+def parse_article(
+    text: str, path: Path | None = None, default_language: str = DEFAULT_LANGUAGE
+) -> Article:
+    """One article from its file text; ``ArticleError`` says what is wrong and where. Without
+    a ``language`` key the article is in ``default_language``."""
     where = path or Path("<article>")
     if not text.strip():
         raise ArticleError(where, "the file is empty")
@@ -111,6 +120,13 @@ def parse_article(text: str, path: Path | None = None) -> Article:
     if not body.strip():
         raise ArticleError(where, "the article has no text after its front matter")
     url = meta.get("url")
+    language = normalise_language(meta.get("language") or default_language)
+    if language is None:
+        raise ArticleError(
+            where,
+            f"language {meta.get('language') or default_language!r} is not one of "
+            f"{', '.join(LANGUAGES)}",
+        )
     return Article(
         id=article_id,
         title=title,
@@ -119,28 +135,32 @@ def parse_article(text: str, path: Path | None = None) -> Article:
         body=body.strip(),
         path=path,
         digest=hashlib.sha256(text.encode()).hexdigest(),
+        language=language,
     )
 
 
-def read_article(path: Path) -> Article:
+def read_article(path: Path, default_language: str = DEFAULT_LANGUAGE) -> Article:
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ArticleError(path, f"not UTF-8 text (byte {exc.start})") from None
     except OSError as exc:
         raise ArticleError(path, f"cannot be read ({exc.strerror})") from None
-    return parse_article(text, path)
+    return parse_article(text, path, default_language)
 
 
-def load_articles(folder: Path) -> tuple[list[Article], list[ArticleError]]:
+def load_articles(
+    folder: Path, default_language: str = DEFAULT_LANGUAGE
+) -> tuple[list[Article], list[ArticleError]]:
     """Every ``*.md`` under ``folder``, in path order, and the files that failed (the rest
-    still load). Two files with one id: the second is an error."""
+    still load). Two files with one id: the second is an error. An article without a
+    ``language`` key is in ``default_language``."""
     articles: list[Article] = []
     errors: list[ArticleError] = []
     seen: dict[str, Path] = {}
     for path in sorted(folder.rglob("*.md")):
         try:
-            article = read_article(path)
+            article = read_article(path, default_language)
         except ArticleError as exc:
             errors.append(exc)
             continue
@@ -211,6 +231,7 @@ def chunk_article(article: Article, limit: int = CHUNK_CHARS) -> list[Chunk]:
                     heading=heading,
                     text=piece,
                     tags=article.tags,
+                    language=article.language,
                 )
             )
     return chunks

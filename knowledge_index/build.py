@@ -4,7 +4,8 @@ The layout under the index folder::
 
     cache.sqlite3          embeddings by model and text hash (survives rebuilds)
     builds/<stamp>/        one complete index: manifest.json, chunks.json, titles.npy,
-                           vectors.faiss, lexical/, words.json (the speller's word counts),
+                           vectors.faiss, lexical/<language>/ (BM25 per language),
+                           words.json (the speller's word counts, its languages' chunks),
                            title_tokens.npz (the titles' word-piece vectors, float16, and
                            in how many articles each word piece occurs)
     current -> builds/<stamp>
@@ -33,13 +34,14 @@ from knowledge_index.articles import Article, Chunk, chunk_article, load_article
 from knowledge_index.cache import EmbeddingCache
 from knowledge_index.embedder import Encoded, TextEmbedder
 from knowledge_index.errors import ArticleError, KnowledgeError
-from knowledge_index.lexical import LexicalIndex
-from knowledge_index.spelling import word_counts
+from knowledge_index.languages import DEFAULT_LANGUAGE, LANGUAGES, normalise_language
+from knowledge_index.lexical import LexicalByLanguage
+from knowledge_index.spelling import SPELLING_LANGUAGES, word_counts
 from knowledge_index.title_tokens import TITLE_TOKENS, TitleTokens
 from knowledge_index.vectors import build_vector_index, kind_of
 
 T = TypeVar("T")
-MANIFEST_VERSION = 2  # 2: title_tokens.npz and words.json
+MANIFEST_VERSION = 3  # 2: title_tokens.npz and words.json; 3: languages, lexical/<language>/
 KEEP_BUILDS = 2  # the current build and the one before it
 
 
@@ -53,6 +55,7 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)
     failed: list[ArticleError] = field(default_factory=list)
     kind: str = ""
+    languages: dict[str, int] = field(default_factory=dict)  # chunks per language
     seconds: float = 0.0
     path: Path | None = None
 
@@ -155,14 +158,16 @@ def build_index(
     *,
     progress: bool = False,
     calibration: dict[str, Any] | None = None,
+    default_language: str = DEFAULT_LANGUAGE,
 ) -> BuildReport:
     """Index every article under ``articles_dir`` into ``index_dir``; embeds only texts not
-    seen before. Articles that fail to load are reported and left out; the rest are indexed."""
+    seen before. Articles that fail to load are reported and left out; the rest are indexed.
+    An article without a ``language`` key is in ``default_language`` (the assistant's)."""
     started = time.perf_counter()
-    articles, failed = load_articles(articles_dir)
+    articles, failed = load_articles(articles_dir, default_language)
     return write_index(
         articles, index_dir, embedder, progress=progress, failed=failed,
-        calibration=calibration, started=started,
+        calibration=calibration, started=started, default_language=default_language,
     )  # fmt: skip
 
 
@@ -175,10 +180,14 @@ def write_index(
     failed: Sequence[ArticleError] = (),
     calibration: dict[str, Any] | None = None,
     started: float | None = None,
+    default_language: str = DEFAULT_LANGUAGE,
 ) -> BuildReport:
     started = started if started is not None else time.perf_counter()
     if not articles:
         raise KnowledgeError("no article could be loaded; nothing to index")
+    for language in {default_language, *(article.language for article in articles)}:
+        if normalise_language(language) != language:
+            raise KnowledgeError(f"language {language!r} is not one of {', '.join(LANGUAGES)}")
     report = BuildReport(failed=list(failed))
     before = current_manifest(index_dir)
     old_hashes: dict[str, str] = (before or {}).get("articles", {})
@@ -207,7 +216,11 @@ def write_index(
 
     vector_index = build_vector_index(np.ascontiguousarray(chunk_vectors))
     texts_of_chunks = [chunk.words_text for chunk in chunks]
-    lexical = LexicalIndex.build(texts_of_chunks)
+    languages = [chunk.language for chunk in chunks]
+    lexical = LexicalByLanguage.build(texts_of_chunks, languages)
+    # the speller corrects towards its own languages' words only (English: see spelling.py)
+    spelled = [text for text, language in zip(texts_of_chunks, languages, strict=True)
+               if language in SPELLING_LANGUAGES]  # fmt: skip
 
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     build = index_dir / "builds" / stamp
@@ -216,11 +229,12 @@ def write_index(
     np.save(build / "titles.npy", title_vectors)
     TitleTokens.build(title_encoded, articles, chunks, embedder).save(build / TITLE_TOKENS)
     lexical.save(build / "lexical")
-    (build / "words.json").write_text(json.dumps(word_counts(texts_of_chunks), ensure_ascii=False))
+    (build / "words.json").write_text(json.dumps(word_counts(spelled), ensure_ascii=False))
     (build / "chunks.json").write_text(
         json.dumps([_chunk_record(chunk) for chunk in chunks], ensure_ascii=False)
     )
     report.kind = kind_of(vector_index)
+    report.languages = {language: languages.count(language) for language in sorted(set(languages))}
     manifest = {
         "version": MANIFEST_VERSION,
         "model": embedder.identity,
@@ -230,6 +244,8 @@ def write_index(
         "chunks": len(chunks),
         "articles": {article.id: article.digest for article in articles},
         "article_order": [article.id for article in articles],
+        "default_language": default_language,
+        "languages": report.languages,
         "calibration": calibration,
     }
     (build / "manifest.json").write_text(json.dumps(manifest, indent=2))

@@ -7,6 +7,11 @@ body adds to it, BM25 adds a little more where a rare exact word matters, and th
 article's vector (the mean of its chunk vectors) adds what no single chunk says alone, and
 the title's word pieces matched one by one (``title_tokens.py``) separate near-duplicate
 articles. A question's misspelt words are corrected first (``spelling.py``).
+
+Each chunk is in its article's language. Searched in a language, only that language's chunks
+are candidates, for the dense signals and for BM25 (stemmed the way of the language,
+``lexical.py``); ``search_any_language`` falls back to the other languages when the
+customer's has no answer, and every hit says its language.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import itertools
 import json
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -29,8 +34,9 @@ from threadpoolctl import ThreadpoolController
 from knowledge_index.articles import Chunk
 from knowledge_index.embedder import Encoded, TextEmbedder
 from knowledge_index.errors import IndexMismatch, IndexMissing, KnowledgeError
-from knowledge_index.lexical import LexicalIndex
-from knowledge_index.spelling import Speller, word_counts
+from knowledge_index.languages import DEFAULT_LANGUAGE
+from knowledge_index.lexical import LexicalByLanguage
+from knowledge_index.spelling import SPELLING_LANGUAGES, Speller, word_counts
 from knowledge_index.title_tokens import TITLE_TOKENS, TitleTokens
 from knowledge_index.vectors import prepare_for_search, search_vectors
 
@@ -97,6 +103,11 @@ class Hit:
     def article_id(self) -> str:
         return self.chunk.article_id
 
+    @property
+    def language(self) -> str:
+        """The ISO 639-1 code of the article the hit comes from."""
+        return self.chunk.language
+
 
 class KnowledgeIndex:
     """A built index loaded in memory. ``search`` is thread-safe (FAISS and numpy read only)."""
@@ -107,7 +118,7 @@ class KnowledgeIndex:
         vectors: faiss.Index,
         titles: npt.NDArray[np.float32],
         article_order: Sequence[str],
-        lexical: LexicalIndex,
+        lexical: LexicalByLanguage,
         embedder: TextEmbedder,
         manifest: dict[str, Any],
         words: dict[str, int] | None = None,
@@ -129,9 +140,20 @@ class KnowledgeIndex:
         self._lexical = lexical
         self._embedder = embedder
         self.manifest = manifest
-        if words is None:  # a build from before the speller: count the chunks' words
-            words = word_counts(chunk.words_text for chunk in self.chunks)
-        self._speller = Speller(words, also_known=embedder.words)
+        self.default_language: str = manifest.get("default_language") or DEFAULT_LANGUAGE
+        self._chunk_language = np.array([chunk.language for chunk in self.chunks], dtype=object)
+        self.languages = frozenset(chunk.language for chunk in self.chunks)
+        # each article's language by title row (its chunks'; "" for an article without any)
+        self._article_language = np.full(len(article_order), "", dtype=object)
+        self._article_language[self._chunk_title_row] = self._chunk_language
+        self._speller: Speller | None = None
+        if SPELLING_LANGUAGES & (self.languages | {self.default_language}):
+            if words is None:  # a build from before the speller: count the chunks' words
+                words = word_counts(
+                    chunk.words_text for chunk in self.chunks
+                    if chunk.language in SPELLING_LANGUAGES
+                )  # fmt: skip
+            self._speller = Speller(words, also_known=embedder.words)
         self._title_tokens = title_tokens  # None: a build from before the signal
 
     @property
@@ -142,8 +164,11 @@ class KnowledgeIndex:
         return float(value) if value is not None else None
 
     @classmethod
-    def load(cls, index_dir: Path, embedder: TextEmbedder) -> KnowledgeIndex:
-        """The current build under ``index_dir``; refuses one built with another model."""
+    def load(
+        cls, index_dir: Path, embedder: TextEmbedder, default_language: str = DEFAULT_LANGUAGE
+    ) -> KnowledgeIndex:
+        """The current build under ``index_dir``; refuses one built with another model. A
+        build from before languages is in ``default_language`` (its BM25 reads English)."""
         build = index_dir / "current"
         if not (build / "manifest.json").exists():
             raise IndexMissing(index_dir)
@@ -158,8 +183,15 @@ class KnowledgeIndex:
         if vectors.d != embedder.dimension:
             raise IndexMismatch(index_dir, f"{vectors.d} dimensions", expected)
         prepare_for_search(vectors)
+        manifest.setdefault("default_language", default_language)
         chunks = [
-            Chunk(**{**record, "tags": tuple(record.get("tags", ()))})
+            Chunk(
+                **{
+                    "language": manifest["default_language"],
+                    **record,
+                    "tags": tuple(record.get("tags", ())),
+                }
+            )
             for record in json.loads((build / "chunks.json").read_text())
         ]
         if len(chunks) != vectors.ntotal:
@@ -187,25 +219,74 @@ class KnowledgeIndex:
             vectors,
             np.load(build / "titles.npy"),
             manifest["article_order"],
-            LexicalIndex.load(build / "lexical"),
+            LexicalByLanguage.load(build / "lexical", [chunk.language for chunk in chunks]),
             embedder,
             manifest,
             json.loads(words_file.read_text()) if words_file.exists() else None,
             title_tokens,
         )
 
-    def corrected(self, query: str) -> str:
-        """``query`` as it is searched: trimmed, and its misspelt words corrected."""
-        return self._speller.correct(query.strip()[:MAX_QUERY_CHARS])
+    def corrected(self, query: str, language: str | None = None) -> str:
+        """``query`` as it is searched: trimmed, and its misspelt words corrected if it is in
+        a language the speller has a dictionary for (``language``; None: the index's default
+        language)."""
+        query = query.strip()[:MAX_QUERY_CHARS]
+        if self._speller is None or (language or self.default_language) not in SPELLING_LANGUAGES:
+            return query
+        return self._speller.correct(query)
 
-    def search(self, query: str, k: int = 5, weights: Weights = SHIPPED) -> list[Hit]:
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        weights: Weights = SHIPPED,
+        *,
+        language: str | None = None,
+    ) -> list[Hit]:
         """The ``k`` most relevant chunks for ``query``, best first. A query with no letters or
-        digits finds nothing (an empty list), whatever else it holds."""
-        query = self.corrected(query)
+        digits finds nothing (an empty list), whatever else it holds. With ``language`` (ISO
+        639-1) the query is in that language and only its chunks are searched: an empty list
+        when the help centre has none."""
+        return self._search_in(
+            query, k, weights, language, None if language is None else {language}
+        )
+
+    def search_any_language(
+        self,
+        query: str,
+        language: str,
+        k: int = 5,
+        threshold: float | None = None,
+        weights: Weights = SHIPPED,
+    ) -> list[Hit]:
+        """``search`` in ``language``; when its best hit scores under ``threshold`` (None: the
+        calibrated one) or there is none, the hits in the help centre's other languages
+        instead, if their best scores higher. Each hit's ``language`` says which it is, so
+        the caller can say an answer is only available in another language."""
+        own = self.search(query, k, weights, language=language)
+        limit = self.threshold if threshold is None else threshold
+        if own and (limit is None or own[0].score >= limit):
+            return own
+        others = self._search_in(query, k, weights, language, self.languages - {language})
+        if others and (not own or others[0].score > own[0].score):
+            return others
+        return own
+
+    def _search_in(
+        self,
+        query: str,
+        k: int,
+        weights: Weights,
+        query_language: str | None,
+        languages: Collection[str] | None,
+    ) -> list[Hit]:
+        query = self.corrected(query, query_language)
         if not WORD.search(query) or not self.chunks:
             return []
+        if languages is not None and not self.languages & set(languages):
+            return []
         encoded = self._embedder.encode([query])[0] if weights.dense else None
-        return self.search_encoded(query, encoded, k, weights)
+        return self.search_encoded(query, encoded, k, weights, languages=languages)
 
     def search_encoded(
         self,
@@ -213,16 +294,35 @@ class KnowledgeIndex:
         encoded: Encoded | None,
         k: int = 5,
         weights: Weights = SHIPPED,
+        *,
+        languages: Collection[str] | None = None,
     ) -> list[Hit]:
         """``search`` with the query already corrected and encoded (benchmarks encode queries
         in batches, the assist shares its encoding); ``encoded`` may be None for lexical-only
-        weights."""
+        weights. ``languages``: only chunks in these (None: all)."""
+        if languages is not None and self.languages <= set(languages):
+            languages = None  # every chunk qualifies: search as if unfiltered
         # One BLAS thread: the products here are small, and OpenBLAS's threads keep spinning
         # after one, which made the next query's MiniLM run (torch, same cores) 8x slower.
         with blas().limit(limits=1, user_api="blas"):
-            return self._search(query, encoded, k, weights)
+            return self._search(query, encoded, k, weights, languages)
 
-    def _search(self, query: str, encoded: Encoded | None, k: int, weights: Weights) -> list[Hit]:
+    def _search(
+        self,
+        query: str,
+        encoded: Encoded | None,
+        k: int,
+        weights: Weights,
+        languages: Collection[str] | None = None,
+    ) -> list[Hit]:
+        among: npt.NDArray[np.int64] | None = None
+        article_allowed: npt.NDArray[np.bool_] | None = None
+        if languages is not None:
+            wanted = list(languages)
+            among = np.flatnonzero(np.isin(self._chunk_language, wanted)).astype(np.int64)
+            article_allowed = np.isin(self._article_language, wanted)
+            if not len(among):
+                return []
         if encoded is None:
             weights = LEXICAL_ONLY
             vector = np.zeros(self._titles.shape[1], dtype=np.float32)
@@ -232,15 +332,18 @@ class KnowledgeIndex:
             weights = replace(weights, title_pieces=0.0)
         title_similarity = self._titles @ vector
         article_similarity = self._articles @ vector
-        lexical = self._lexical.scores(query) if weights.lexical else None
+        lexical = self._lexical.scores(query, languages) if weights.lexical else None
         candidates: set[int] = set()
         if weights.dense:
-            _, ids = search_vectors(self._vectors, vector[None, :], CANDIDATES)
+            _, ids = search_vectors(self._vectors, vector[None, :], CANDIDATES, among)
             candidates.update(int(i) for i in ids[0] if i >= 0)
             # chunks of the articles that match best as a whole (title and article vector),
             # even if no single chunk of theirs does
             per_article = weights.title * title_similarity + weights.article * article_similarity
-            for title_row in np.argsort(-per_article)[:CANDIDATES]:
+            best_articles = np.argsort(-per_article)
+            if article_allowed is not None:
+                best_articles = best_articles[article_allowed[best_articles]]
+            for title_row in best_articles[:CANDIDATES]:
                 candidates.update(self._chunks_of_title[title_row].tolist())
         if lexical is not None:
             candidates.update(int(i) for i in np.argsort(-lexical)[:CANDIDATES] if lexical[i] > 0)

@@ -117,9 +117,14 @@ def prepare_for_search(index: faiss.Index) -> None:
 
 
 def search_vectors(
-    index: faiss.Index, queries: npt.NDArray[np.float32], k: int
+    index: faiss.Index,
+    queries: npt.NDArray[np.float32],
+    k: int,
+    among: npt.NDArray[np.int64] | None = None,
 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
     """The ``k`` best rows per query: scores (nq, k) best first, and their ids (nq, k).
+    With ``among``, only those rows are searched (FAISS's id selector: the help centre's
+    chunks in one language).
 
     ``k`` is clipped to the number of vectors in the index, so both arrays may be narrower
     than asked. An approximate index can still return fewer than ``k`` hits for a query; the
@@ -130,10 +135,24 @@ def search_vectors(
         raise ValueError(f"queries have {matrix.shape[1]} dimensions, the index has {index.d}")
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
-    width = min(k, int(index.ntotal))
+    width = min(k, int(index.ntotal) if among is None else len(among))
     if width == 0:
         return np.empty((len(matrix), 0), np.float32), np.empty((len(matrix), 0), np.int64)
-    scores, ids = index.search(matrix, width)
+    if among is None:
+        scores, ids = index.search(matrix, width)
+        return scores, ids
+    # kept in a local while FAISS searches: the parameters hold only a C++ pointer to it
+    selector = faiss.IDSelectorBatch(np.ascontiguousarray(among, dtype=np.int64))
+    hnsw = _hnsw_of(index)
+    params: faiss.SearchParameters
+    if hnsw is not None:  # an HNSW index accepts only its own parameters, efSearch included
+        hnsw_params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]  # no stub
+        hnsw_params.efSearch = hnsw.efSearch
+        params = hnsw_params
+    else:
+        params = faiss.SearchParameters()
+    params.sel = selector
+    scores, ids = index.search(matrix, width, params=params)
     return scores, ids
 
 
