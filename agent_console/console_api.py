@@ -1,5 +1,5 @@
-"""What the agent console adds to the handoff API: notes, identity edits, typing, canned
-responses, the AI's suggestions and the customer's earlier conversations."""
+"""What the agent console adds to the handoff API: notes, identity and language edits,
+typing, canned responses, the AI's suggestions and the customer's earlier conversations."""
 
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ from agent_console.access import CurrentAgent
 from agent_console.canned import CannedOut
 from agent_console.handoff_api import ConversationOut, conversation_out
 from agent_console.workspace import EarlierConversation, NoteOut, SuggestionOut
+from gateway.errors import LanguageNotServed
 from gateway.services import Services, ServicesDep
 from handoff.errors import NotOwner
+from handoff.language import served
 from handoff.ownership import Owner
 from handoff.records import Agent, Identity, as_identity
 
@@ -69,6 +71,17 @@ class IdentityOut(TypedDict):
     identity: Identity
 
 
+class LanguageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    language: str = Field(min_length=2, max_length=35, description="one the assistant serves")
+
+
+class LanguageOut(TypedDict):
+    language: str  # the conversation's language now (two letters)
+    languages: list[str]  # the languages the assistant serves, its default first
+
+
 async def require_owner(services: Services, conversation_id: str, agent: Agent) -> None:
     """Only the agent who owns a conversation may act in it."""
     conversation = await services.store.get_conversation(conversation_id)
@@ -119,6 +132,21 @@ def create_router() -> APIRouter:
         )
         await services.publisher.publish([event])
         return {"identity": identity}
+
+    @router.put("/conversations/{conversation_id}/language")
+    async def set_language(
+        conversation_id: str, body: LanguageIn, agent: CurrentAgent, services: ServicesDep
+    ) -> LanguageOut:
+        """The owning agent corrects the conversation's language (one the assistant serves)."""
+        await require_owner(services, conversation_id, agent)
+        languages = services.project.contract.languages
+        language = served(body.language, languages)
+        if language is None:
+            raise LanguageNotServed(body.language, languages)
+        result = await services.store.set_language(conversation_id, language)
+        if result is not None:
+            await services.publisher.publish([result[1]])
+        return {"language": language, "languages": list(languages)}
 
     @router.post("/conversations/{conversation_id}/typing", status_code=204)
     async def typing(

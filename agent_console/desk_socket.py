@@ -134,7 +134,16 @@ class MineOnly:
     details only of the conversations the agent owns (followed as ownership changes)."""
 
     DETAILS = frozenset(
-        {"message", "nlu", "suggestions", "suggestion_outcomes", "typing", "note", "identity"}
+        {
+            "message",
+            "nlu",
+            "suggestions",
+            "suggestion_outcomes",
+            "typing",
+            "note",
+            "identity",
+            "language",
+        }
     )
 
     def __init__(self, agent_id: str, owned: set[str]) -> None:

@@ -26,6 +26,7 @@ class AgentOut(TypedDict):
     id: str
     name: str
     skills: list[str]  # queues served
+    languages: list[str]  # languages spoken; empty: any
     capacity: int
     presence: str  # "available" | "busy" | "away"
     load: int  # conversations assigned now
@@ -41,6 +42,7 @@ class ConversationOut(TypedDict):
     reason: str | None
     identity: Identity  # what the bot and agents learned of the customer
     queued_at: str | None
+    language: str | None  # two-letter code, from the channel or detected; None while unknown
 
 
 class WaitingOut(TypedDict):
@@ -52,6 +54,8 @@ class WaitingOut(TypedDict):
     reason: str | None
     channel: str
     position: int
+    language: str | None  # the conversation's language, None while unknown
+    waiting_for: str | None  # why nobody was given it, e.g. "no agent speaking pl is available"
 
 
 class QueueOut(TypedDict):
@@ -111,6 +115,7 @@ def agent_out(agent: Agent) -> AgentOut:
         "id": agent.id,
         "name": agent.name,
         "skills": agent.skills,
+        "languages": agent.languages,
         "capacity": agent.capacity,
         "presence": agent.presence.value,
         "load": agent.load,
@@ -128,6 +133,7 @@ def conversation_out(conversation: Conversation) -> ConversationOut:
         "reason": conversation.handoff_reason,
         "identity": conversation.identity,
         "queued_at": conversation.queued_at.isoformat() if conversation.queued_at else None,
+        "language": conversation.language,
     }
 
 
@@ -141,6 +147,8 @@ def waiting_out(waiting: Waiting, now: float) -> WaitingOut:
         "reason": waiting.reason,
         "channel": waiting.channel,
         "position": waiting.position,
+        "language": waiting.language,
+        "waiting_for": waiting.waiting_for,
     }
 
 

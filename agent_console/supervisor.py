@@ -120,7 +120,7 @@ def charts(period: Period, facts: list[Facts], summary: Summary) -> dict[str, An
 
 def _filters(request: Request) -> Filters:
     values = {}
-    for name in ("channel", "queue", "intent"):
+    for name in ("channel", "queue", "intent", "language"):
         value = (request.query_params.get(name) or "").strip()
         if len(value) > _FILTER_MAX:
             raise BadPeriod(f"the {name} filter is longer than {_FILTER_MAX} characters")
@@ -196,6 +196,7 @@ def create_router() -> APIRouter:
                 "channel": sorted({f.channel for f in everything}),
                 "queue": sorted({f.queue for f in everything}),
                 "intent": sorted({f.intent for f in everything}),
+                "language": sorted({f.language for f in everything}),
             },
             "tiles": tiles(summary),
             "charts": charts(period, facts, summary),
@@ -203,6 +204,7 @@ def create_router() -> APIRouter:
                 "channel": _table(breakdown(facts, "channel")),
                 "queue": _table(breakdown(facts, "queue")),
                 "intent": _table(breakdown(facts, "intent")),
+                "language": _table(breakdown(facts, "language")),
             },
             "live": await _live(services),
             "query": request.url.query,

@@ -20,6 +20,7 @@ from agent_console.access import SESSION_COOKIE, same_origin, session_user
 from agent_console.auth import DESK_ROLES, Role, User
 from agent_console.templating import HERE, page, refusal
 from gateway.services import ServicesDep
+from handoff import language
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -175,9 +176,15 @@ def create_router() -> APIRouter:
             "conversations.",
             back=False,
         )
-        # the assistant's own identity fields (baton.yml identity.slots with a label)
-        labels = services.project.contract.identity.labels()
-        return refused or page(request, "console.html", {"user": user, "labels": labels})
+        # the assistant's own identity fields (baton.yml identity.slots with a label), and
+        # the languages an agent may set a conversation to: the assistant's, named
+        contract = services.project.contract
+        context = {
+            "user": user,
+            "labels": contract.identity.labels(),
+            "languages": [(code, language.name(code)) for code in contract.languages],
+        }
+        return refused or page(request, "console.html", context)
 
     return router
 

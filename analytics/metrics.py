@@ -45,7 +45,9 @@ from handoff.records import Sender
 FALLBACK_INTENT = "nlu_fallback"
 NO_TOPIC = "(none)"
 BOT_ONLY = "(bot only)"
-DIMENSIONS = ("day", "channel", "intent", "queue")
+DIMENSIONS = ("day", "channel", "intent", "queue", "language")
+# the language of a conversation whose language was never known
+UNKNOWN_LANGUAGE = "unknown"
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,6 +281,7 @@ class Facts:
     csat: tuple[int, ...]
     effort: tuple[int, ...]
     surveys_sent: int
+    language: str = UNKNOWN_LANGUAGE  # two letters, or UNKNOWN_LANGUAGE
 
 
 def conversation_facts(
@@ -305,6 +308,7 @@ def conversation_facts(
         id=record.id,
         day=record.created_at.date().isoformat(),
         channel=record.channel,
+        language=record.language or UNKNOWN_LANGUAGE,
         intent=topic(record, definitions.intents),
         queue=record.stays[0].queue if record.stays else BOT_ONLY,
         handed_off=bool(record.stays),
@@ -518,11 +522,13 @@ _KEYS: dict[str, Callable[[Facts], str]] = {
     "channel": lambda f: f.channel,
     "intent": lambda f: f.intent,
     "queue": lambda f: f.queue,
+    "language": lambda f: f.language,
 }
 
 
 def breakdown(facts: Iterable[Facts], dimension: str) -> dict[str, Summary]:
-    """Figures per value of ``dimension`` (day, channel, intent or queue), sorted by key."""
+    """Figures per value of ``dimension`` (day, channel, intent, queue or language), sorted
+    by key."""
     if dimension not in _KEYS:
         raise ValueError(f"unknown dimension {dimension!r}: one of {', '.join(DIMENSIONS)}")
     key = _KEYS[dimension]

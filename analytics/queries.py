@@ -67,12 +67,14 @@ class Filters:
     channel: str | None = None
     queue: str | None = None
     intent: str | None = None
+    language: str | None = None  # a two-letter code, or metrics.UNKNOWN_LANGUAGE
 
     def keep(self, facts: Facts) -> bool:
         return (
             (self.channel is None or facts.channel == self.channel)
             and (self.queue is None or facts.queue == self.queue)
             and (self.intent is None or facts.intent == self.intent)
+            and (self.language is None or facts.language == self.language)
         )
 
 
@@ -116,6 +118,7 @@ async def load_records(
         select(
             ConversationRow.id,
             ConversationRow.channel,
+            ConversationRow.language,
             ConversationRow.created_at,
             ConversationRow.contact_email,
             ConversationRow.contact_phone,
@@ -206,6 +209,7 @@ async def load_records(
         ConversationRecord(
             id=c.id,
             channel=c.channel,
+            language=c.language,
             created_at=c.created_at,
             contacts=contact_keys(c.contact_email, c.contact_phone) | frozenset(contacts[c.id]),
             turns=tuple(turns[c.id]),

@@ -61,6 +61,7 @@ class ConversationRecord:
     turns: tuple[Turn, ...] = ()  # oldest first
     stays: tuple[Stay, ...] = ()  # oldest first
     surveys: tuple[SurveyAnswer, ...] = ()
+    language: str | None = None  # the conversation's language (two letters), None: unknown
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,8 @@ from baton.training import TrainingFailed, ensure_model
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+    from handoff.records import Agent
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="baton", description=__doc__)
@@ -92,6 +94,11 @@ def main(argv: list[str] | None = None) -> int:
         "--skills", default="general", help="comma-separated queues (default: general)"
     )
     add_cmd.add_argument("--capacity", type=int, default=3, help="conversations at once")
+    add_cmd.add_argument(
+        "--languages",
+        default="",
+        help="comma-separated languages spoken, e.g. nb,en (default: any)",
+    )
     agent_actions.add_parser(
         "list", parents=[with_project], help="agents with presence, load and skills"
     )
@@ -111,6 +118,11 @@ def main(argv: list[str] | None = None) -> int:
         "--skills", default="general", help="agents: comma-separated queues (default: general)"
     )
     user_add.add_argument("--capacity", type=int, default=3, help="agents: conversations at once")
+    user_add.add_argument(
+        "--languages",
+        default="",
+        help="agents: comma-separated languages spoken, e.g. nb,en (default: any)",
+    )
     user_add.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
@@ -251,12 +263,17 @@ async def _agent_command(args: argparse.Namespace) -> int:
                 print(
                     f"{agent.id:<20} {agent.name:<20} {agent.presence.value:<9} "
                     f"{agent.load}/{agent.capacity}  {','.join(agent.skills)}"
+                    f"  {','.join(agent.languages) or 'any language'}"
                 )
             return 0
         name = args.name or _display_name(args.agent_id)
         try:
             agent, token = await directory.add(
-                args.agent_id, name, _skills(args.skills), args.capacity
+                args.agent_id,
+                name,
+                _skills(args.skills),
+                args.capacity,
+                languages=_languages(args.languages),
             )
         except (ValueError, QueueNotFound) as exc:
             print(f"baton: {exc}", file=sys.stderr)
@@ -264,7 +281,9 @@ async def _agent_command(args: argparse.Namespace) -> int:
         except IntegrityError:
             print(f"baton: agent {args.agent_id!r} already exists", file=sys.stderr)
             return 2
-        print(f"==> agent {agent.id} ({agent.name}) serves {', '.join(agent.skills)}")
+        print(
+            f"==> agent {agent.id} ({agent.name}) serves {', '.join(agent.skills)}{_speaks(agent)}"
+        )
         print(f"    API token (shown once): {token}")
         return 0
 
@@ -296,6 +315,24 @@ def _display_name(user_id: str) -> str:
 
 def _skills(text: str) -> list[str]:
     return [s.strip() for s in text.split(",") if s.strip()]
+
+
+def _languages(text: str) -> list[str]:
+    """``--languages nb,en``: two-letter codes (``no``, ``nb-NO`` → ``nb``)."""
+    from handoff.language import normalise
+
+    codes = []
+    for part in _skills(text):
+        code = normalise(part)
+        if code is None:
+            raise ValueError(f"{part!r} is not a language code (two or three letters)")
+        if code not in codes:
+            codes.append(code)
+    return codes
+
+
+def _speaks(agent: Agent) -> str:
+    return f", speaks {', '.join(agent.languages)}" if agent.languages else ""
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -335,9 +372,16 @@ async def _user_command(args: argparse.Namespace) -> int:
                     print(f"==> {agent.id} is an agent already; adding a console sign-in")
                 except AgentNotFound:
                     agent, _ = await directory.add(
-                        args.user_id, name, _skills(args.skills), args.capacity
+                        args.user_id,
+                        name,
+                        _skills(args.skills),
+                        args.capacity,
+                        languages=_languages(args.languages),
                     )
-                    print(f"==> agent {agent.id} ({agent.name}) serves {', '.join(agent.skills)}")
+                    print(
+                        f"==> agent {agent.id} ({agent.name}) serves"
+                        f" {', '.join(agent.skills)}{_speaks(agent)}"
+                    )
             await users.add(args.user_id, name, role, password)
         except (ValueError, QueueNotFound) as exc:
             print(f"baton: {exc}", file=sys.stderr)

@@ -22,6 +22,7 @@ from connectors.outbound import Dispatcher
 from gateway.errors import MessageEmpty, MessageTooLong
 from gateway.publisher import Publisher
 from gateway.router import ConversationRouter, Delivery
+from handoff.language import served
 from handoff.models import MessageRow
 from handoff.records import Button, Sender
 from handoff.store import ConversationStore
@@ -58,8 +59,18 @@ class Intake:
     async def customer_typing(self, conversation_id: str, *, on: bool) -> None:
         await self.publisher.customer_typing(conversation_id, on=on)
 
-    async def conversation(self, channel: str, address: str, target: dict[str, Any]) -> Link:
-        link, created = await self.links.conversation_for(channel, address, target)
+    async def conversation(
+        self,
+        channel: str,
+        address: str,
+        target: dict[str, Any],
+        *,
+        language_hint: str | None = None,
+    ) -> Link:
+        """The conversation of a chat; a new one starts in the language the channel hints
+        (Telegram's ``language_code``), when it is one the assistant serves."""
+        language = served(language_hint, self.router.languages)
+        link, created = await self.links.conversation_for(channel, address, target, language)
         if created:
             log.info("new %s conversation %s", channel, link.conversation_id)
         return link

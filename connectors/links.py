@@ -66,9 +66,10 @@ class Links:
         return _link(row) if row is not None else None
 
     async def conversation_for(
-        self, channel: str, address: str, target: dict[str, Any]
+        self, channel: str, address: str, target: dict[str, Any], language: str | None = None
     ) -> tuple[Link, bool]:
-        """The conversation of this address, a new one the first time; and whether it is new.
+        """The conversation of this address, a new one the first time (in ``language``, when
+        the channel says it); and whether it is new.
 
         Two deliveries for a new address racing each other end in one conversation: the
         loser of the unique insert reads the winner's link.
@@ -80,7 +81,7 @@ class Links:
         try:
             async with self._sessions.begin() as session:
                 conversation = ConversationRow(
-                    id=str(uuid.uuid4()), channel=channel, owner=Owner.BOT.value
+                    id=str(uuid.uuid4()), channel=channel, owner=Owner.BOT.value, language=language
                 )
                 session.add(conversation)
                 await session.flush()

@@ -42,6 +42,7 @@ from gateway.rasa import RasaClient
 from gateway.router import ConversationRouter
 from gateway.services import Services, ServicesDep
 from gateway.settings import GatewaySettings, load_settings
+from handoff import language
 from handoff.agents import AgentDirectory, ensure_queues
 from handoff.database import create_engine, migrate
 from handoff.desk import HandoffDesk
@@ -134,6 +135,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             survey=survey,
         )
         intake = Intake(Links(store.sessions), router, store, publisher)
+        # lingua holds the GIL while it loads its models (about 2 s): before serving, not
+        # in the middle of a customer's first message
+        await asyncio.to_thread(language.warm, language.candidates_for(contract.languages))
         app.state.services = Services(
             settings,
             store,

@@ -102,6 +102,16 @@ class UnknownSuggestion(GatewayError):
     status, code = 422, "unknown_suggestion"
 
 
+class LanguageNotServed(GatewayError):
+    status, code = 422, "language_not_served"
+
+    def __init__(self, language: str, served: list[str]) -> None:
+        super().__init__(
+            texts.ERRORS["language_not_served"].format(language=language, served=", ".join(served))
+        )
+        self.language = language
+
+
 class InvalidRequest(GatewayError):
     """A query parameter a route checks itself (FastAPI's own checks answer the same)."""
 

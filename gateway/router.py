@@ -27,6 +27,7 @@ from gateway.logging import conversation_context
 from gateway.publisher import Publisher
 from gateway.rasa import BotReply, BotTurn, RasaClient, RasaUnavailable
 from handoff.desk import HandoffDesk
+from handoff.language import candidates_for, detect
 from handoff.ownership import Owner
 from handoff.records import Conversation, Identity, Message, Sender, as_identity
 from handoff.requests import HandoffRequest, handoff_request
@@ -102,6 +103,13 @@ class ConversationRouter:
         self._listener = listener
         # the end-of-conversation survey: answers are taken before the owner sees them
         self._survey = survey
+        # what a customer's language is detected among (the served ones and Baton's own)
+        self._language_candidates = candidates_for(contract.languages)
+
+    @property
+    def languages(self) -> list[str]:
+        """The languages the assistant serves, its default first."""
+        return list(self._contract.languages)
 
     def check(self, text: str) -> str:
         """Validate a customer text; returns it stripped or raises a gateway error."""
@@ -137,6 +145,9 @@ class ConversationRouter:
         if stored.created:
             log.info("customer message %s stored", message.id)
             await self._publisher.publish([stored.event])
+            if conversation.language is None and not inbound.payload:
+                # a clicked button's title is the bot's language, not the customer's
+                conversation = await self._detect_language(conversation, text)
         else:
             replies = await self._store.replies_to(message.id)
             if _bot_answered(message, replies):
@@ -159,6 +170,21 @@ class ConversationRouter:
             return Delivery(message, [], duplicate=not stored.created)
         replies = await self._ask_bot(conversation, message, inbound.payload or text)
         return Delivery(message, replies, duplicate=not stored.created)
+
+    async def _detect_language(self, conversation: Conversation, text: str) -> Conversation:
+        """The conversation with the language of the customer's text, when still unknown and
+        the text says it confidently (a channel hint or an agent's choice is never overridden).
+        A language the assistant does not serve is recorded too: agents see it."""
+        language = await asyncio.to_thread(detect, text, self._language_candidates)
+        if language is None:
+            return conversation
+        result = await self._store.set_language(conversation.id, language, if_unknown=True)
+        if result is None:
+            return conversation
+        changed, event = result
+        log.info("conversation language detected: %s", language)
+        await self._publisher.publish([event])
+        return changed
 
     def _listen(self, conversation: Conversation, message: Message) -> None:
         if self._listener is not None:

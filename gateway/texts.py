@@ -15,6 +15,7 @@ ERRORS: dict[str, str] = {
     "invalid_frame": "The frame is not a valid chat frame.",
     "invalid_encoding": "Frames must be UTF-8 encoded JSON text.",
     "unknown_suggestion": "That suggestion is not one of this conversation's.",
+    "language_not_served": "{language!r} is not a language the assistant serves ({served}).",
 }
 
 # {position}: 1 = next; {wait}: a phrase such as "about 3 minutes"

@@ -60,6 +60,7 @@ def _agent(row: AgentRow, load: int) -> Agent:
         capacity=row.capacity,
         presence=Presence(row.presence),
         load=load,
+        languages=list(row.languages or []),
     )
 
 
@@ -92,9 +93,16 @@ class AgentDirectory:
         self._sessions = sessions
 
     async def add(
-        self, agent_id: str, name: str, skills: Sequence[str], capacity: int = 3
+        self,
+        agent_id: str,
+        name: str,
+        skills: Sequence[str],
+        capacity: int = 3,
+        languages: Sequence[str] = (),
     ) -> tuple[Agent, str]:
-        """Create an agent; returns it and its API token (shown once, stored as a hash)."""
+        """Create an agent; returns it and its API token (shown once, stored as a hash).
+
+        ``languages``: those the agent speaks (two-letter codes); none: any."""
         if not _AGENT_ID.match(agent_id):
             raise ValueError("agent id: lowercase letters, digits, '.', '_' or '-', at most 64")
         if capacity < 1:
@@ -108,6 +116,7 @@ class AgentDirectory:
                 name=name,
                 skills=list(skills),
                 capacity=capacity,
+                languages=list(languages),
                 presence=Presence.AWAY.value,
                 token_hash=token_hash(token),
             )

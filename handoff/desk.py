@@ -9,6 +9,7 @@ its events in the same transaction.
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,6 +37,9 @@ from handoff.records import (
 from handoff.settings import HandoffSettings
 from handoff.store import Stored, insert_message, load_conversation, to_conversation, to_message
 from handoff.wire import owner_data
+
+# a queue entry's waiting_for, shown to agents and supervisors
+WAITING_FOR_LANGUAGE = "no agent speaking {language} is available"
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +185,8 @@ class HandoffDesk:
         """The agent takes the most urgent, longest-waiting conversation of their queues."""
         agent = await self._agent(agent_id)
         for waiting in await self.waiting(queues=agent.skills):
+            if not agent.speaks(self.settings.routing_language(waiting.language)):
+                continue
             try:
                 return await self.claim(waiting.conversation_id, agent_id)
             except ClaimConflict:
@@ -189,15 +195,21 @@ class HandoffDesk:
 
     async def push(self) -> list[Moved]:
         """Offer waiting conversations to available agents: most urgent and longest waiting
-        first, each to the least-loaded available agent who has the queue's skill.
+        first, each to the least-loaded available agent who has the queue's skill and speaks
+        the conversation's language (an agent with no languages speaks any; a conversation
+        whose language is unknown goes to anyone). One nobody available speaks waits.
 
         Safe to run concurrently (claims are atomic), but each run reads every waiting
         conversation: a process should run one at a time (see ConversationRouter.push)."""
         moved: list[Moved] = []
-        agents = {a.id: a for a in await self._available_agents()}
-        for waiting in await self.waiting():
+        available = await self._available_agents()
+        agents = {a.id: a for a in available}
+        for waiting in await self.waiting(available=available):
+            language = self.settings.routing_language(waiting.language)
             candidates = [
-                a for a in agents.values() if waiting.queue in a.skills and a.load < a.capacity
+                a
+                for a in agents.values()
+                if waiting.queue in a.skills and a.load < a.capacity and a.speaks(language)
             ]
             if not candidates:
                 continue
@@ -289,13 +301,20 @@ class HandoffDesk:
 
     # -- views ------------------------------------------------------------------------------
 
-    async def waiting(self, queues: list[str] | None = None) -> list[Waiting]:
-        """Queued conversations, most urgent then longest waiting first, with positions."""
+    async def waiting(
+        self, queues: list[str] | None = None, *, available: list[Agent] | None = None
+    ) -> list[Waiting]:
+        """Queued conversations, most urgent then longest waiting first, with positions, and
+        why one in a language no available agent of its queue speaks is not being served.
+
+        ``available``: the available agents, when the caller has just read them."""
         query = select(ConversationRow).where(ConversationRow.owner == Owner.QUEUED.value)
         if queues is not None:
             query = query.where(ConversationRow.queue.in_(queues))
         async with self._sessions() as session:
             rows = list(await session.scalars(query))
+            if available is None and any(row.language for row in rows):
+                available = await load_agents(session, Presence.AVAILABLE)
         rows.sort(key=lambda r: (-(r.priority or 0), r.queued_at or r.updated_at))
         positions: dict[str, int] = {}
         out = []
@@ -311,6 +330,10 @@ class HandoffDesk:
                     reason=row.handoff_reason,
                     channel=row.channel,
                     position=positions[queue],
+                    language=row.language,
+                    waiting_for=_waiting_for(
+                        queue, self.settings.routing_language(row.language), available or []
+                    ),
                 )
             )
         return out
@@ -463,4 +486,13 @@ async def write_move(
 
 
 def _with_load(agent: Agent, load: int) -> Agent:
-    return Agent(agent.id, agent.name, agent.skills, agent.capacity, agent.presence, load)
+    return dataclasses.replace(agent, load=load)
+
+
+def _waiting_for(queue: str, language: str | None, available: list[Agent]) -> str | None:
+    """Why a queued conversation is not offered to anyone, when its language is the reason."""
+    if language is None:
+        return None
+    if any(queue in a.skills and a.speaks(language) for a in available):
+        return None
+    return WAITING_FOR_LANGUAGE.format(language=language)

@@ -70,6 +70,8 @@ class ConversationRow(Base):
     # normalised from the identity, to find the customer's other conversations on any channel
     contact_email: Mapped[str | None] = mapped_column(String(320), index=True)
     contact_phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    # two-letter code (handoff.language): from a channel hint or detected; None while unknown
+    language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -104,6 +106,8 @@ class AgentRow(Base):
     name: Mapped[str] = mapped_column(String(128))
     skills: Mapped[list[Any]] = mapped_column(JSON, default=list)
     capacity: Mapped[int] = mapped_column(Integer, default=3)
+    # languages the agent speaks; empty: any
+    languages: Mapped[list[Any]] = mapped_column(JSON, default=list)
     presence: Mapped[str] = mapped_column(String(16), default="away")
     # sha256 of the agent's API token
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -176,9 +180,7 @@ class ConsoleSessionRow(Base):
 
     # sha256 of the session cookie's value; the value itself is never stored
     id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    user_id: Mapped[str] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

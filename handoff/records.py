@@ -97,6 +97,7 @@ class Conversation:
     agent_id: str | None = None
     queued_at: datetime | None = None
     identity: Identity = field(default_factory=lambda: as_identity(None))
+    language: str | None = None  # two-letter code; None while unknown
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +129,11 @@ class Agent:
     capacity: int  # most conversations at once
     presence: Presence
     load: int = 0  # conversations assigned now
+    languages: list[str] = field(default_factory=list)  # spoken; empty: any
+
+    def speaks(self, language: str | None) -> bool:
+        """Whether this agent may take a conversation in ``language`` (None: unknown)."""
+        return not self.languages or language is None or language in self.languages
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,3 +147,7 @@ class Waiting:
     reason: str | None
     channel: str
     position: int  # 1 = next to be served in its queue
+    language: str | None = None  # the conversation's language, None while unknown
+    # why no agent has been given it, when the desk's last push found nobody who could
+    # take it: e.g. "no agent speaking pl is available"
+    waiting_for: str | None = None

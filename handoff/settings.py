@@ -16,6 +16,9 @@ class HandoffSettings(BaseSettings):
     # the assistant's baton.yml fills these (queues, handoff.priority, handoff.always_human_intents,
     # conversation.deny_intents and the topicless intents): see HandoffSettings.for_contract
     intent_queues: dict[str, str] = {}
+    # languages the assistant serves (baton.yml's languages): agents' languages route
+    # conversations in these; one in another language (recorded, shown) goes to anyone
+    languages: list[str] = []
     # -- priority: higher is served first
     reason_priority: dict[str, int] = {"negative_sentiment": 1}
     vip_emails: list[str] = []  # identified customers served before everyone else
@@ -45,12 +48,19 @@ class HandoffSettings(BaseSettings):
     wait_sample: int = Field(default=20, ge=1)
     default_wait_seconds: int = 120  # before any assignment has been observed
 
+    def routing_language(self, language: str | None) -> str | None:
+        """The language agents must speak to take a conversation in ``language``: None
+        (anyone) when it is unknown or one the assistant does not serve."""
+        if language is None or (self.languages and language not in self.languages):
+            return None
+        return language
 
     def for_contract(self, contract: Contract) -> HandoffSettings:
         """These settings with what the assistant's ``baton.yml`` says about its intents."""
         return self.model_copy(
             update={
                 "default_queue": contract.handoff.default_queue,
+                "languages": list(contract.languages),
                 "intent_queues": dict(contract.queues),
                 "reason_priority": {**self.reason_priority, **contract.handoff.priority},
                 "always_human_intents": list(contract.handoff.always_human_intents),

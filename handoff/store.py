@@ -45,6 +45,7 @@ def to_conversation(row: ConversationRow) -> Conversation:
         agent_id=row.agent_id,
         queued_at=row.queued_at,
         identity=as_identity(row.identity),
+        language=row.language,
     )
 
 
@@ -107,10 +108,15 @@ class ConversationStore:
         self.events = EventLog(self.sessions)
 
     async def create_conversation(
-        self, channel: str, token_hash: str | None = None
+        self, channel: str, token_hash: str | None = None, *, language: str | None = None
     ) -> Conversation:
+        """A new bot-owned conversation; ``language`` when the channel already says it."""
         row = ConversationRow(
-            id=str(uuid.uuid4()), channel=channel, token_hash=token_hash, owner=Owner.BOT.value
+            id=str(uuid.uuid4()),
+            channel=channel,
+            token_hash=token_hash,
+            owner=Owner.BOT.value,
+            language=language,
         )
         async with self.sessions.begin() as session:
             session.add(row)
@@ -216,6 +222,27 @@ class ConversationStore:
                 setattr(row, column, value)
             event = await append_event(session, conversation_id, "identity", {"identity": merged})
             return as_identity(merged), event
+
+    async def set_language(
+        self, conversation_id: str, language: str, *, if_unknown: bool = False
+    ) -> tuple[Conversation, Event] | None:
+        """Set the conversation's language, with a ``language`` event; ``if_unknown``: only
+        while it has none, so a detection never overrides a channel hint or an agent's
+        choice (None when nothing was written)."""
+        async with self.sessions.begin() as session:
+            query = update(ConversationRow).where(ConversationRow.id == conversation_id)
+            if if_unknown:
+                query = query.where(ConversationRow.language.is_(None))
+            row = await session.scalar(
+                query.values(language=language)
+                .returning(ConversationRow)
+                .execution_options(populate_existing=True)
+            )
+            if row is None:
+                await load_conversation(session, conversation_id)  # raises if it is missing
+                return None
+            event = await append_event(session, conversation_id, "language", {"language": language})
+            return to_conversation(row), event
 
     async def assigned_to(self, agent_id: str) -> list[Conversation]:
         """The conversations an agent owns now, oldest handoff first."""

@@ -99,10 +99,12 @@
         el("div", { class: "queue-line" },
           el("span", { class: "reason", text: (w.reason || "handoff").replace(/_/g, " ") }),
           w.priority > 0 ? el("span", { class: "badge priority", text: `P${w.priority}` }) : null,
-          el("span", { class: "badge", text: w.channel })),
+          el("span", { class: "badge", text: w.channel }),
+          w.language ? el("span", { class: "badge language", text: w.language }) : null),
         el("div", { class: "queue-line muted small-text" },
           el("span", { text: w.title }),
           el("span", { class: "waited", "data-since": w.queued_at, text: `waiting ${ago(w.queued_at)}` })),
+        w.waiting_for ? el("div", { class: "queue-line waiting-for small-text", text: w.waiting_for }) : null,
         el("button", { type: "button", class: "small accept", text: "Accept", onclick: () => accept(w.conversation_id) })));
     }
     $("#queue-count").textContent = String(waiting.length);
@@ -174,6 +176,7 @@
     $(".conv-meta", node).textContent = `${detail.conversation.channel} · ${(detail.conversation.reason || "").replace(/_/g, " ")}`;
     for (const message of detail.transcript) addMessage(view, message);
     showIdentity(view, view.identity);
+    showLanguage(view, detail.conversation.language);
     showPacket(view, detail.packet);
     for (const note of notes) addNote(view, note);
     showHistory(view, history);
@@ -283,6 +286,16 @@
     }
     $(".conv-title", view.node).textContent = view.identity.name || "Customer";
     renderTabs();
+  }
+
+  // the conversation's language in the Customer panel: one the assistant serves is chosen in
+  // the select; another (detected, not served) is shown beside it, so the agent knows
+  function showLanguage(view, language) {
+    view.language = language || null;
+    const select = $(".language-form", view.node).elements.language;
+    const served = [...select.options].some((o) => o.value && o.value === language);
+    select.value = served ? language : "";
+    $(".language-note", view.node).textContent = language && !served ? `writes ${language} (not served)` : "";
   }
 
   function showPacket(view, packet) {
@@ -427,6 +440,12 @@
     search.addEventListener("keydown", (event) => { if (event.key === "Escape") cannedList.hidden = true; });
     search.addEventListener("blur", () => setTimeout(() => { cannedList.hidden = true; }, 200));
 
+    $(".language-form", view.node).addEventListener("submit", (event) => event.preventDefault());
+    $(".language-form", view.node).elements.language.addEventListener("change", async (event) => {
+      const chosen = event.currentTarget.value;
+      try { showLanguage(view, (await api("PUT", `${path}/language`, { language: chosen })).language); toast("Language saved."); }
+      catch (error) { showLanguage(view, view.language); toast(error.message, "error"); }
+    });
     $(".identity", view.node).addEventListener("submit", async (event) => {
       event.preventDefault();
       const form = event.currentTarget;
@@ -490,6 +509,7 @@
         break;
       case "suggestions": if (view && !view.closed) showSuggestions(view, event.suggestions); break;
       case "identity": if (view) showIdentity(view, event.identity); break;
+      case "language": if (view) showLanguage(view, event.language); break;
       case "note": if (view) addNote(view, event.note); break;
       case "owner":
         refreshQueueSoon();

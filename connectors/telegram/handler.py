@@ -58,8 +58,9 @@ class TelegramHandler:
         if isinstance(action, Start) and action.code is not None:
             await self._continue(action.chat_id, action.code, notice_key)
             return
+        hint = action.language_code if isinstance(action, Text | Start) else None
         link = await self._intake.conversation(
-            CHANNEL, address(action.chat_id), target(action.chat_id)
+            CHANNEL, address(action.chat_id), target(action.chat_id), language_hint=hint
         )
         if isinstance(action, NotText):
             await self._intake.notify(link, notice_key, texts.ONLY_TEXT)

@@ -25,6 +25,8 @@ class Text:
     chat_id: int
     message_id: int
     text: str
+    # the IETF tag of the customer's Telegram app language ("nb", "pl", "en-GB"), if sent
+    language_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,7 @@ class Start:
     chat_id: int
     message_id: int
     code: str | None
+    language_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,14 +130,15 @@ def classify(data: dict[str, Any]) -> CustomerAction:
         return Ignored(f"{message.chat.type} chats are not served")
     if message.text is None:
         return NotText(message.chat.id)
+    language = message.from_user.language_code if message.from_user is not None else None
     command = _command(message)
     if command is not None:
         name, rest = command
         if name == "start":
-            return Start(message.chat.id, message.message_id, rest or None)
+            return Start(message.chat.id, message.message_id, rest or None, language)
         if name == "web":
             return ContinueOnWeb(message.chat.id, message.message_id)
-    return Text(message.chat.id, message.message_id, message.text)
+    return Text(message.chat.id, message.message_id, message.text, language)
 
 
 def address(chat_id: int) -> str:

@@ -12,6 +12,7 @@ from connectors.base import Inbound
 from connectors.webchat.tokens import bearer, hash_token, issue_token
 from gateway.errors import InvalidToken
 from gateway.services import ServicesDep
+from handoff.language import served
 from handoff.records import Conversation
 from handoff.wire import MessageOut, message_out
 
@@ -21,6 +22,15 @@ CHANNEL = "web"
 class ConversationCreated(TypedDict):
     id: str  # the conversation id
     token: str  # the bearer token that authorises this conversation; keep it secret
+
+
+class NewConversation(BaseModel):
+    language: str | None = Field(
+        default=None,
+        max_length=35,
+        description="The customer's language as a BCP 47 tag (the browser's navigator.language"
+        " or the page's option); kept when the assistant serves it, else detected",
+    )
 
 
 class SendMessage(BaseModel):
@@ -42,6 +52,7 @@ class Transcript(TypedDict):
     channel: str
     owner: str  # "bot" | "queued" | "assigned" | "resolved"
     handoff_reason: str | None
+    language: str | None  # the conversation's language (two letters), None while unknown
     created_at: str
     messages: list[MessageOut]  # oldest first, customer messages with their NLU trail
 
@@ -68,9 +79,15 @@ def create_router() -> APIRouter:
     router = APIRouter(prefix="/api/conversations", tags=["web chat"])
 
     @router.post("", status_code=201)
-    async def create_conversation(services: ServicesDep) -> ConversationCreated:
+    async def create_conversation(
+        services: ServicesDep, body: NewConversation | None = None
+    ) -> ConversationCreated:
         token, token_hash = issue_token()
-        conversation = await services.store.create_conversation(CHANNEL, token_hash=token_hash)
+        hint = body.language if body is not None else None
+        language = served(hint, services.project.contract.languages)
+        conversation = await services.store.create_conversation(
+            CHANNEL, token_hash=token_hash, language=language
+        )
         return {"id": conversation.id, "token": token}
 
     @router.post("/{conversation_id}/messages")
@@ -103,6 +120,7 @@ def create_router() -> APIRouter:
             "channel": current.channel,
             "owner": current.owner.value,
             "handoff_reason": current.handoff_reason,
+            "language": current.language,
             "created_at": current.created_at.isoformat(),
             "messages": [message_out(m) for m in messages],
         }

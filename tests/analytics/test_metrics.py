@@ -8,7 +8,9 @@ import pytest
 
 from analytics.metrics import (
     BOT_ONLY,
+    DIMENSIONS,
     NO_TOPIC,
+    UNKNOWN_LANGUAGE,
     ContactIndex,
     Definitions,
     abandoned,
@@ -282,6 +284,21 @@ def test_breakdowns_by_channel_intent_queue_and_day() -> None:
     assert days["2026-11-03"].handoff_rate == 1.0
     with pytest.raises(ValueError, match="unknown dimension"):
         breakdown(facts, "weather")
+
+
+def test_breakdown_by_language_counts_unknown_languages_apart() -> None:
+    records = [
+        helped("n1", language="nb"),
+        helped("n2", start=5, language="nb"),
+        helped("p", start=10, language="pl"),
+        helped("u", start=15),
+    ]
+    facts = all_facts(records, LATER, DEFS)
+    by_language = breakdown(facts, "language")
+    assert list(by_language) == ["nb", "pl", UNKNOWN_LANGUAGE]
+    assert by_language["nb"].conversations == 2
+    assert by_language["nb"].containment_rate == 1.0
+    assert "language" in DIMENSIONS
 
 
 def test_asking_for_a_person_and_leaving_before_the_handoff_is_not_contained() -> None:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import inspect
 
 from analytics.live import live_snapshot
-from analytics.metrics import Definitions, summarise
+from analytics.metrics import UNKNOWN_LANGUAGE, Definitions, summarise
 from analytics.prometheus import exposition, read_figures
 from analytics.queries import BadPeriod, Filters, Period, load_records, period_facts
 from analytics.settings import AnalyticsSettings
@@ -141,6 +141,20 @@ async def test_period_figures_and_filters(store: ConversationStore) -> None:
     assert [f.id for f in orders] == [ids["human"]]
     yesterday = Period(today - timedelta(days=1), today - timedelta(days=1))
     assert await period_facts(store.sessions, yesterday, DEFS) == []
+
+
+async def test_conversation_languages_are_read_and_filtered(store: ConversationStore) -> None:
+    ids = await played(store)
+    await store.set_language(ids["helped"], "nb")
+    await store.set_language(ids["human"], "pl")
+    today = datetime.now(UTC).date()
+    period = Period(today, today)
+    facts = {f.id: f.language for f in await period_facts(store.sessions, period, DEFS)}
+    assert facts == {ids["helped"]: "nb", ids["human"]: "pl", ids["waiting"]: UNKNOWN_LANGUAGE}
+    polish = await period_facts(store.sessions, period, DEFS, Filters(language="pl"))
+    assert [f.id for f in polish] == [ids["human"]]
+    unknown = await period_facts(store.sessions, period, DEFS, Filters(language=UNKNOWN_LANGUAGE))
+    assert [f.id for f in unknown] == [ids["waiting"]]
 
 
 async def test_live_snapshot_and_prometheus_figures(store: ConversationStore) -> None:

@@ -92,6 +92,22 @@ async def test_csv_export_per_dimension(gateway: RunningGateway) -> None:
     ]
 
 
+async def test_figures_by_the_conversations_language(gateway: RunningGateway) -> None:
+    await some_traffic(gateway)  # English, and "?? blorp": too little to tell
+    await gateway.add_user("sam", role="supervisor")
+    sam = await gateway.sign_in("sam")
+    page = await gateway.http.get("/console/supervisor", headers=sam)
+    assert 'aria-label="By language"' in page.text and '<select name="language">' in page.text
+    response = await gateway.http.get("/console/supervisor/export.csv?by=language", headers=sam)
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert [r["language"] for r in rows] == ["en", "unknown", "total"]
+    english = await gateway.http.get(
+        "/console/supervisor/export.csv?by=channel&language=en", headers=sam
+    )
+    [web, total] = list(csv.DictReader(io.StringIO(english.text)))
+    assert (web["channel"], web["conversations"], total["conversations"]) == ("web", "1", "1")
+
+
 async def test_bad_input_gets_a_clear_error(gateway: RunningGateway) -> None:
     await gateway.add_user("sam", role="supervisor")
     sam = await gateway.sign_in("sam")

@@ -8,6 +8,8 @@
  *   <script>window.BatonChat = {title: "Help", color: "#4f46e5", greeting: "Hi!"};</script>
  *
  * or on the tag itself: <script src=".../widget.js" data-config='{"title": "Help"}' async></script>
+ * `language: "nb"` says which language the customer writes (default: the browser's language;
+ * the server keeps it only if the assistant serves it, and otherwise detects it).
  * After load, window.BatonChat also has open(), close(), reset() and send(text).
  * Every text that comes from the server is inserted as text (textContent or text nodes).
  */
@@ -42,6 +44,8 @@
       open: Boolean(cfg.open),
       // the site has the Telegram channel: offer "Continue on Telegram" (same conversation)
       telegram: Boolean(cfg.telegram),
+      // a BCP 47 tag ("nb", "sv-SE"): the page's option, else the browser's own
+      language: isText(cfg.language) ? cfg.language : (navigator.language || null),
     };
   })();
   // what the widget shows: the page's options over the assistant's config over the defaults
@@ -417,7 +421,9 @@
   const continueCode = takeContinueCode();
 
   async function createConversation() {
-    const res = await fetch(`${config.server}/api/conversations`, { method: "POST", headers: { Accept: "application/json" } });
+    const res = await fetch(`${config.server}/api/conversations`, {
+      method: "POST", headers: { Accept: "application/json", "Content-Type": "application/json" },
+      body: JSON.stringify(config.language ? { language: config.language } : {}) });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     const body = await res.json();
     if (!body || typeof body.token !== "string") throw new Error("no token in the response");

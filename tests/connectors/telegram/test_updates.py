@@ -57,6 +57,19 @@ def test_start_carries_the_deep_link_code() -> None:
     assert isinstance(bare, Start) and bare.code is None
 
 
+def test_text_and_start_carry_the_customers_app_language() -> None:
+    update = text_update("hvor er pakken min?")
+    update["message"]["from"]["language_code"] = "nb"
+    action = classify(update)
+    assert isinstance(action, Text) and action.language_code == "nb"
+    start = text_update("/start")
+    start["message"]["from"]["language_code"] = "pl"
+    started = classify(start)
+    assert isinstance(started, Start) and started.language_code == "pl"
+    unsaid = classify(text_update("hello"))
+    assert isinstance(unsaid, Text) and unsaid.language_code is None
+
+
 def test_our_buttons_name_the_message_and_the_index() -> None:
     action = classify(callback_update(button_data(42, 3)))
     assert isinstance(action, ButtonClick)
