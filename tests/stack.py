@@ -66,6 +66,21 @@ class Stack:
         body = (await self.http.post("/api/conversations")).json()
         return body["id"], body["token"]
 
+    async def say(
+        self, chat: tuple[str, str], text: str, payload: str | None = None
+    ) -> list[dict[str, Any]]:
+        """A customer message over the web chat REST API; the bot's replies to it."""
+        cid, token = chat
+        body: dict[str, Any] = {"text": text} | ({"payload": payload} if payload else {})
+        response = await self.http.post(
+            f"/api/conversations/{cid}/messages",
+            json=body,
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert response.status_code == 200, response.text
+        replies: list[dict[str, Any]] = response.json()["replies"]
+        return replies
+
     def add_agent(
         self, agent_id: str, skills: str = "general,orders,billing,technical"
     ) -> dict[str, str]:
@@ -145,3 +160,8 @@ async def running_stack(
         # the Stack shares this dict: a process a test restarted is the one stopped here
         for process in running.values():
             await stop(process)
+
+
+def words(replies: list[dict[str, Any]]) -> str:
+    """The texts of the bot's replies, as one string."""
+    return " ".join(r["text"] for r in replies)

@@ -12,7 +12,6 @@ import subprocess
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -22,7 +21,7 @@ from analytics.queries import Period, period_facts
 from baton import paths
 from baton.project import load_project
 from handoff.database import create_engine
-from tests.stack import Stack, running_stack
+from tests.stack import Stack, running_stack, words
 
 pytestmark = pytest.mark.slow
 
@@ -69,27 +68,13 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
         yield running
 
 
-async def say(stack: Stack, chat: tuple[str, str], text: str) -> list[dict[str, Any]]:
-    cid, token = chat
-    response = await stack.http.post(
-        f"/api/conversations/{cid}/messages",
-        json={"text": text},
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    assert response.status_code == 200, response.text
-    replies: list[dict[str, Any]] = response.json()["replies"]
-    return replies
-
-
-def words(replies: list[dict[str, Any]]) -> str:
-    return " ".join(r["text"] for r in replies)
 
 
 async def test_a_contained_conversation_with_its_nlu_trail_and_containment(stack: Stack) -> None:
     chat = await stack.new_conversation()
-    assert words(await say(stack, chat, "hello")) == "Hey! How are you?"
-    assert "Great, carry on!" in words(await say(stack, chat, "I am great"))
-    bye, survey = await say(stack, chat, "goodbye")
+    assert words(await stack.say(chat, "hello")) == "Hey! How are you?"
+    assert "Great, carry on!" in words(await stack.say(chat, "I am great"))
+    bye, survey = await stack.say(chat, "goodbye")
     # "goodbye" is an ending intent in baton.yml: the bot's conversation ends, the survey asks
     assert bye["text"] == "Bye"
     assert "rate" in survey["text"] and len(survey["buttons"]) == 5
@@ -130,9 +115,9 @@ async def test_a_low_confidence_run_hands_off_and_the_bot_waits_for_the_agent(
     agent = stack.add_agent("ana", skills="general,wellbeing")
     chat = await stack.new_conversation()
     cid = chat[0]
-    await say(stack, chat, "hi")
-    await say(stack, chat, "qwxz zzkt blorp")
-    handing_off = await say(stack, chat, "the frobnicator is purple sideways")
+    await stack.say(chat, "hi")
+    await stack.say(chat, "qwxz zzkt blorp")
+    handing_off = await stack.say(chat, "the frobnicator is purple sideways")
     assert handing_off, "Baton tells the customer a person is coming"
 
     detail = (await stack.http.get(f"/api/handoff/conversations/{cid}", headers=agent)).json()
@@ -145,7 +130,7 @@ async def test_a_low_confidence_run_hands_off_and_the_bot_waits_for_the_agent(
     claimed = await stack.http.post(f"/api/handoff/conversations/{cid}/claim", headers=agent)
     assert claimed.status_code == 200, claimed.text
     # the bot stays silent while the agent owns it: Rasa never hears these
-    assert await say(stack, chat, "hello? anyone?") == []
+    assert await stack.say(chat, "hello? anyone?") == []
     assert "hello? anyone?" not in await stack.rasa_user_texts(cid)
     sent = await stack.http.post(
         f"/api/handoff/conversations/{cid}/messages", json={"text": "Hi, I'm Ana."}, headers=agent
@@ -155,7 +140,7 @@ async def test_a_low_confidence_run_hands_off_and_the_bot_waits_for_the_agent(
     back = await stack.http.post(f"/api/handoff/conversations/{cid}/hand-back", headers=agent)
     assert back.status_code == 200, back.text
     # with the bot again: the moodbot answers as it always did
-    assert words(await say(stack, chat, "hello")) == "Hey! How are you?"
+    assert words(await stack.say(chat, "hello")) == "Hey! How are you?"
     state = (
         await stack.http.get(
             f"/api/conversations/{cid}", headers={"Authorization": f"Bearer {chat[1]}"}

@@ -6,14 +6,13 @@ silent while the agent owns the conversation and answers again after the hand ba
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 
 from baton.init import write_starter
 from baton.knowledge import ensure_index
 from baton.training import ensure_model
-from tests.stack import Stack, running_stack
+from tests.stack import Stack, running_stack, words
 
 pytestmark = pytest.mark.slow
 
@@ -31,35 +30,18 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
         yield running
 
 
-async def say(
-    stack: Stack, chat: tuple[str, str], text: str, payload: str | None = None
-) -> list[dict[str, Any]]:
-    cid, token = chat
-    body: dict[str, Any] = {"text": text} | ({"payload": payload} if payload else {})
-    response = await stack.http.post(
-        f"/api/conversations/{cid}/messages",
-        json=body,
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    assert response.status_code == 200, response.text
-    replies: list[dict[str, Any]] = response.json()["replies"]
-    return replies
-
-
-def words(replies: list[dict[str, Any]]) -> str:
-    return " ".join(r["text"] for r in replies)
 
 
 async def test_the_help_centre_and_the_assistants_own_action_answer(stack: Stack) -> None:
     chat = await stack.new_conversation()
-    answer = await say(stack, chat, "how long does delivery take?")
+    answer = await stack.say(chat, "how long does delivery take?")
     assert "Delivery and returns" in words(answer)  # the article's title, with its link
     buttons = [b for reply in answer for b in reply.get("buttons") or []]
     assert [b["payload"] for b in buttons][:2] == ["/affirm", "/deny"]
-    helped = await say(stack, chat, buttons[0]["title"], buttons[0]["payload"])
+    helped = await stack.say(chat, buttons[0]["title"], buttons[0]["payload"])
     assert helped, "the bot acknowledges the answer helped"
 
-    hours = words(await say(stack, chat, "what are your opening hours?"))
+    hours = words(await stack.say(chat, "what are your opening hours?"))
     assert "Monday to Friday 9 am to 5 pm" in hours  # actions/custom.py, not Baton's
 
 
@@ -67,9 +49,9 @@ async def test_the_contact_form_gathers_identity_then_a_person_takes_over(stack:
     agent = stack.add_agent("robin")
     chat = await stack.new_conversation()
     cid = chat[0]
-    assert "name" in words(await say(stack, chat, "can I talk to a person?")).lower()
-    assert "email" in words(await say(stack, chat, "Sam Carter")).lower()
-    queued = words(await say(stack, chat, "sam.carter@example.com"))
+    assert "name" in words(await stack.say(chat, "can I talk to a person?")).lower()
+    assert "email" in words(await stack.say(chat, "Sam Carter")).lower()
+    queued = words(await stack.say(chat, "sam.carter@example.com"))
     assert "in line" in queued or "next" in queued
 
     detail = (await stack.http.get(f"/api/handoff/conversations/{cid}", headers=agent)).json()
@@ -82,7 +64,7 @@ async def test_the_contact_form_gathers_identity_then_a_person_takes_over(stack:
 
     claimed = await stack.http.post(f"/api/handoff/conversations/{cid}/claim", headers=agent)
     assert claimed.status_code == 200, claimed.text
-    assert await say(stack, chat, "hello? anyone there?") == []
+    assert await stack.say(chat, "hello? anyone there?") == []
     assert "hello? anyone there?" not in await stack.rasa_user_texts(cid)
     reply = await stack.http.post(
         f"/api/handoff/conversations/{cid}/messages",
@@ -93,6 +75,6 @@ async def test_the_contact_form_gathers_identity_then_a_person_takes_over(stack:
     back = await stack.http.post(f"/api/handoff/conversations/{cid}/hand-back", headers=agent)
     assert back.status_code == 200, back.text
     # the bot again, and it still knows who the customer is
-    assert "Example Co" in words(await say(stack, chat, "hi"))
+    assert "Example Co" in words(await stack.say(chat, "hi"))
     tracker = await stack.rasa_tracker(cid)
     assert tracker["slots"]["email"] == "sam.carter@example.com"
