@@ -180,10 +180,12 @@ class Assistant:
         intent: str | None,
         confidence: float | None,
         identity: Mapping[str, object],
+        language: str | None = None,
     ) -> list[Suggestion]:
-        """At most three suggestions for the customer's ``text``, best first."""
-        found = await self.search(text, identity=identity)
-        return self.best([*self.from_bot(intent, confidence, identity), *found])
+        """At most three suggestions for the customer's ``text``, best first, in the
+        conversation's ``language`` where the bot and the help centre have it."""
+        found = await self.search(text, identity=identity, language=language)
+        return self.best([*self.from_bot(intent, confidence, identity, language), *found])
 
     @staticmethod
     def best(suggestions: Sequence[Suggestion]) -> list[Suggestion]:
@@ -205,12 +207,16 @@ class Assistant:
         return sorted(chosen, key=lambda s: -s.score)
 
     def from_bot(
-        self, intent: str | None, confidence: float | None, identity: Mapping[str, object]
+        self,
+        intent: str | None,
+        confidence: float | None,
+        identity: Mapping[str, object],
+        language: str | None = None,
     ) -> list[Suggestion]:
-        """The bot's own response to the recognised intent (none, or one)."""
+        """The bot's own response to the recognised intent (none, or one), in ``language``."""
         if not intent or confidence is None or confidence < BOT_MIN_CONFIDENCE:
             return []
-        response = self._responses.for_intent(intent, identity)
+        response = self._responses.for_intent(intent, identity, language)
         if response is None:
             return []
         score = scaled(confidence, BOT_MIN_CONFIDENCE, BOT_SURE_CONFIDENCE)
@@ -218,7 +224,11 @@ class Assistant:
         return [Suggestion("bot", response.text, score, source)]
 
     async def search(
-        self, text: str, *, identity: Mapping[str, object] | None = None
+        self,
+        text: str,
+        *,
+        identity: Mapping[str, object] | None = None,
+        language: str | None = None,
     ) -> list[Suggestion]:
         """The knowledge and memory suggestions, up to three of each, best first: they need
         no NLU, so the caller can run this while Rasa parses the message. Past replies get
@@ -231,10 +241,17 @@ class Assistant:
         loop = asyncio.get_running_loop()
         if index is not None:  # as the bot's own search reads it (off the loop: a long
             # message with many misspellings takes milliseconds)
-            query = await loop.run_in_executor(self._executor, index.corrected, query)
+            query = await loop.run_in_executor(self._executor, index.corrected, query, language)
         encoded = await self._batcher.encode(query)
         return await loop.run_in_executor(
-            self._executor, self._search, query, encoded, index, memory, dict(identity or {})
+            self._executor,
+            self._search,
+            query,
+            encoded,
+            index,
+            memory,
+            dict(identity or {}),
+            language,
         )
 
     def _search(
@@ -244,13 +261,17 @@ class Assistant:
         index: KnowledgeIndex | None,
         memory: ReplyMemory,
         identity: Mapping[str, object],
+        language: str | None = None,
     ) -> list[Suggestion]:
-        """Worker thread: the knowledge and the memory searches (a millisecond or two)."""
+        """Worker thread: the knowledge and the memory searches (a millisecond or two); the
+        articles in ``language`` when the help centre has some in it."""
         found: list[Suggestion] = []
-        if index is not None and index.threshold is not None:
-            bar = index.threshold + KNOWLEDGE_MARGIN
-            sure = index.threshold + KNOWLEDGE_SURE_MARGIN
-            hits = best_per_article(index.search_encoded(query, encoded, k=8))
+        threshold = index.threshold_for(language) if index is not None else None
+        if index is not None and threshold is not None:
+            bar = threshold + KNOWLEDGE_MARGIN
+            sure = threshold + KNOWLEDGE_SURE_MARGIN
+            own = {language} if language in index.languages else None
+            hits = best_per_article(index.search_encoded(query, encoded, k=8, languages=own))
             for hit in hits[:MAX_SUGGESTIONS]:
                 if hit.score < bar:  # ranked by relevance: a later one may still be sure
                     continue

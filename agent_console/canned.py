@@ -1,8 +1,10 @@
 """Canned responses: the team's stock replies, searchable in the reply box.
 
-A YAML list of ``{title, text, tags}``; ``text`` may hold placeholders such as ``{name}``,
-``{agent}``, ``{order_number}`` or ``{email}``, which the console fills from the
+A YAML list of ``{title, text, tags, language}``; ``text`` may hold placeholders such as
+``{name}``, ``{agent}``, ``{order_number}`` or ``{email}``, which the console fills from the
 conversation's identity before the agent sends (an unknown one stays visible, to edit).
+``language`` (optional, default: the assistant's first) is the language the customer reads
+it in: the console offers the replies in the conversation's language.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ class CannedOut(TypedDict):
     title: str
     text: str
     tags: list[str]
+    language: str  # the language of the text
 
 
 class CannedError(ValueError):
@@ -33,7 +36,7 @@ class CannedResponses:
     items: tuple[CannedOut, ...]
 
     @classmethod
-    def load(cls, path: Path) -> CannedResponses:
+    def load(cls, path: Path, default_language: str = "en") -> CannedResponses:
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
@@ -55,22 +58,32 @@ class CannedResponses:
                     f"{', '.join(sorted(unknown))}; known: {', '.join(sorted(KNOWN_PLACEHOLDERS))}"
                 )
             tags = entry.get("tags") or []
+            language = entry.get("language") or default_language
+            if not isinstance(language, str) or not re.fullmatch(r"[a-z]{2,3}", language):
+                raise CannedError(f"{path}: entry {number} has an invalid language {language!r}")
             items.append(
                 {
                     "title": entry["title"].strip(),
                     "text": entry["text"].strip(),
                     "tags": [str(t) for t in tags] if isinstance(tags, list) else [str(tags)],
+                    "language": language,
                 }
             )
         return cls(tuple(items))
 
-    def search(self, query: str = "", limit: int = 20) -> list[CannedOut]:
-        """Entries whose title, tags or text hold every word of ``query``; titles first."""
+    def search(
+        self, query: str = "", limit: int = 20, language: str | None = None
+    ) -> list[CannedOut]:
+        """Entries whose title, tags or text hold every word of ``query``; titles first.
+        With ``language``, only the entries in it (all of them when it has none)."""
+        items = self.items
+        if language is not None and any(item["language"] == language for item in items):
+            items = tuple(item for item in items if item["language"] == language)
         words = query.lower().split()
         if not words:
-            return list(self.items[:limit])
+            return list(items[:limit])
         scored = []
-        for position, item in enumerate(self.items):
+        for position, item in enumerate(items):
             title = item["title"].lower()
             haystack = " ".join([title, *item["tags"], item["text"]]).lower()
             if all(word in haystack for word in words):

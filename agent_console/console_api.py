@@ -102,8 +102,12 @@ def create_router() -> APIRouter:
         _: CurrentAgent,
         services: ServicesDep,
         q: Annotated[str, Query(max_length=200)] = "",
+        language: Annotated[
+            str | None,
+            Query(pattern=r"^[a-z]{2,3}$", description="only the replies in this language"),
+        ] = None,
     ) -> list[CannedOut]:
-        return services.canned.search(q)
+        return services.canned.search(q, language=language)
 
     @router.get("/conversations/{conversation_id}/notes")
     async def notes(conversation_id: str, _: CurrentAgent, services: ServicesDep) -> list[NoteOut]:

@@ -102,19 +102,38 @@ def response_actions(files: Iterable[Path]) -> dict[str, str]:
     return chosen
 
 
-def _variants(domain: Mapping[str, Any]) -> dict[str, list[str]]:
-    """Each response's texts an agent could send: no condition, not in the bot's voice."""
-    texts: dict[str, list[str]] = {}
+LANGUAGE_SLOT = "language"
+
+
+def _language_of(variant: Mapping[str, Any]) -> tuple[bool, str | None]:
+    """Whether an agent could send this variant, and the language it is in: one without a
+    condition is the default (None); one whose only condition is the language slot is in
+    that language; any other condition depends on the bot's state (left out)."""
+    conditions = variant.get("condition") or []
+    if not conditions:
+        return True, None
+    if len(conditions) == 1 and isinstance(conditions[0], dict):
+        only = conditions[0]
+        if only.get("name") == LANGUAGE_SLOT and isinstance(only.get("value"), str):
+            return True, str(only["value"])
+    return False, None
+
+
+def _variants(domain: Mapping[str, Any]) -> dict[str, dict[str | None, list[str]]]:
+    """Each response's texts an agent could send, per language (None: the default ones);
+    never a variant in the bot's voice."""
+    texts: dict[str, dict[str | None, list[str]]] = {}
     for name, variants in (domain.get("responses") or {}).items():
-        if isinstance(variants, list):
-            texts[name] = [
-                str(v["text"]).strip()
-                for v in variants
-                if isinstance(v, dict)
-                and v.get("text")
-                and not v.get("condition")
-                and not BOT_VOICE.search(str(v["text"]))
-            ]
+        if not isinstance(variants, list):
+            continue
+        by_language: dict[str | None, list[str]] = {}
+        for v in variants:
+            if not isinstance(v, dict) or not v.get("text") or BOT_VOICE.search(str(v["text"])):
+                continue
+            usable, language = _language_of(v)
+            if usable:
+                by_language.setdefault(language, []).append(str(v["text"]).strip())
+        texts[name] = by_language
     return texts
 
 
@@ -133,12 +152,16 @@ class BotResponses:
     def __init__(
         self,
         by_intent: Mapping[str, str],
-        texts: Mapping[str, list[str]],
+        texts: Mapping[str, list[str] | Mapping[str | None, list[str]]],
         declines: frozenset[str] = frozenset(),
     ) -> None:
         left_out = DECLINES | declines
         self._by_intent = {i: a for i, a in by_intent.items() if i not in left_out}
-        self._texts = {name: list(variants) for name, variants in texts.items()}
+        # response -> language (None: the default variants) -> texts
+        self._texts: dict[str, dict[str | None, list[str]]] = {
+            name: {None: list(variants)} if isinstance(variants, list) else dict(variants)
+            for name, variants in texts.items()
+        }
 
     @classmethod
     def load(cls, bot_dir: Path, declines: frozenset[str] = frozenset()) -> BotResponses:
@@ -151,15 +174,21 @@ class BotResponses:
     @property
     def intents(self) -> list[str]:
         """The intents that have a response an agent could send."""
-        return sorted(i for i, action in self._by_intent.items() if self._texts.get(action))
+        return sorted(
+            i for i, action in self._by_intent.items() if any(self._texts.get(action, {}).values())
+        )
 
-    def for_intent(self, intent: str | None, identity: Mapping[str, object]) -> BotResponse | None:
-        """The bot's response to ``intent``, its first variant whose placeholders the
-        ``identity`` fills; None when the intent has no such response."""
+    def for_intent(
+        self, intent: str | None, identity: Mapping[str, object], language: str | None = None
+    ) -> BotResponse | None:
+        """The bot's response to ``intent`` in ``language`` (its default variants when it has
+        none in it), the first variant whose placeholders the ``identity`` fills; None when
+        the intent has no such response."""
         action = self._by_intent.get(intent or "")
         if intent is None or action is None:
             return None
-        for variant in self._texts.get(action, []):
+        variants = self._texts.get(action, {})
+        for variant in variants.get(language) or variants.get(None) or []:
             text = fill(variant, identity)
             if text is not None:
                 return BotResponse(intent, action, text)

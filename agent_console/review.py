@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+from collections import Counter
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
@@ -73,6 +74,7 @@ class MemberOut(TypedDict):
     source: str
     intent: str | None
     confidence: float | None
+    language: str | None  # the conversation's language, None while unknown
 
 
 class ClusterOut(TypedDict):
@@ -83,11 +85,13 @@ class ClusterOut(TypedDict):
     suggested_intent: str | None
     suggestion_score: float
     nlu_intent: str | None
+    language: str | None  # a group is one language (None: not known)
     members: list[MemberOut]
 
 
 class InboxOut(TypedDict):
     clusters: list[ClusterOut]  # the largest groups first, at most `limit`
+    languages: dict[str, int]  # messages per language in all groups ("unknown": none yet)
     groups: int  # all groups
     messages: int  # failed, unlabelled messages in all groups
     labelled: int
@@ -189,6 +193,7 @@ def cluster_out(cluster: Cluster) -> ClusterOut:
         "suggested_intent": cluster.suggested_intent,
         "suggestion_score": cluster.suggestion_score,
         "nlu_intent": cluster.nlu_intent,
+        "language": cluster.language,
         "members": [
             {
                 "message_id": m.message_id,
@@ -197,6 +202,7 @@ def cluster_out(cluster: Cluster) -> ClusterOut:
                 "source": m.source,
                 "intent": m.intent,
                 "confidence": m.confidence,
+                "language": m.language,
             }
             for m in cluster.members
         ],
@@ -292,11 +298,24 @@ def create_api() -> APIRouter:
 
     @api.get("/inbox")
     async def inbox(
-        review: ReviewDep, _: Owner, limit: Annotated[int, Query(ge=1, le=1000)] = 200
+        review: ReviewDep,
+        _: Owner,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+        language: Annotated[
+            str | None,
+            Query(pattern=r"^([a-z]{2,3}|unknown)$", description="only groups in this language"),
+        ] = None,
     ) -> InboxOut:
         clusters = await review.inbox.clusters()
+        counts = Counter[str]()
+        for c in clusters:
+            counts[c.language or "unknown"] += c.size
+        if language is not None:
+            wanted = None if language == "unknown" else language
+            clusters = [c for c in clusters if c.language == wanted]
         return {
             "clusters": [cluster_out(c) for c in clusters[:limit]],
+            "languages": dict(counts.most_common()),
             "groups": len(clusters),
             "messages": sum(c.size for c in clusters),
             "labelled": await review.labels.count(),

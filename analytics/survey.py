@@ -25,6 +25,8 @@ from analytics.metrics import IntentRoles, confirms_end
 from analytics.models import SurveyRow
 from analytics.records import Turn
 from analytics.settings import AnalyticsSettings
+from analytics.texts import ALREADY_CLOSED, PICK_A_SCORE, THANKS
+from baton.catalogue import REFERENCE, Catalogue
 from handoff.events import Event
 from handoff.models import HandoffRow, MessageRow, utcnow
 from handoff.ownership import Owner
@@ -84,8 +86,11 @@ class Surveys:
         publish: Publish,
         *,
         intents: IntentRoles,
+        catalogue: Catalogue | None = None,
     ) -> None:
         self._store = store
+        # the questions, in the conversation's language
+        self._catalogue = catalogue or Catalogue([REFERENCE])
         self._intents = intents
         self._sessions = store.sessions
         self.settings = settings
@@ -108,7 +113,7 @@ class Surveys:
             conversation.id,
             channel=conversation.channel,
             sender=Sender.BOT,
-            text=texts.QUESTIONS[kind],
+            text=self._catalogue.text(texts.QUESTIONS[kind], conversation.language),
             buttons=texts.score_buttons(kind),
             reply_to_id=reply_to_id,
             meta={"survey": kind},
@@ -210,15 +215,16 @@ class Surveys:
         await self._store.annotate(message, {"survey_answer": kind})
         if pending is None or pending.kind != kind:
             log.info("survey answer %s without an open %s question", message.id, kind)
-            return [await self._say(conversation, message, texts.ALREADY_CLOSED)]
-        if answer.score is None:
             return [
-                await self._say(
-                    conversation, message, texts.PICK_A_SCORE, texts.score_buttons(kind)
-                )
+                await self._say(conversation, message, self._text(ALREADY_CLOSED, conversation))
             ]
+        if answer.score is None:
+            pick = self._text(PICK_A_SCORE, conversation)
+            return [await self._say(conversation, message, pick, texts.score_buttons(kind))]
         if not await self._record(pending.id, answer.score, message):
-            return [await self._say(conversation, message, texts.ALREADY_CLOSED)]
+            return [
+                await self._say(conversation, message, self._text(ALREADY_CLOSED, conversation))
+            ]
         log.info("survey %s answered: %s %d", pending.id, kind, answer.score)
         if kind == "csat" and self.settings.survey_effort:
             return [
@@ -231,7 +237,10 @@ class Surveys:
                     reply_to_id=message.id,
                 )
             ]
-        return [await self._say(conversation, message, texts.THANKS)]
+        return [await self._say(conversation, message, self._text(THANKS, conversation))]
+
+    def _text(self, key: str, conversation: Conversation) -> str:
+        return self._catalogue.text(key, conversation.language)
 
     async def _record(self, survey_id: int, score: int, message: Message) -> bool:
         """Store the score unless another process did first (the question is then closed)."""

@@ -1,4 +1,5 @@
-"""What the survey says to customers (one place, so it can be reworded or translated)."""
+"""The survey's catalogue keys (its words, per language, are in :mod:`baton.catalogue`'s
+``survey.*``) and its score buttons."""
 
 from __future__ import annotations
 
@@ -6,15 +7,11 @@ from typing import Final
 
 from handoff.records import Button
 
-CSAT_QUESTION: Final = (
-    "Before you go: how would you rate the help you got today? (1 = very poor, 5 = excellent)"
-)
-EFFORT_QUESTION: Final = (
-    "Thank you! One more: how easy was it to get your issue sorted? (1 = very hard, 5 = very easy)"
-)
-THANKS: Final = "Thank you for your feedback!"
-PICK_A_SCORE: Final = "Please pick a score from 1 to 5."
-ALREADY_CLOSED: Final = "Thank you! This survey is already closed."
+CSAT_QUESTION: Final = "survey.csat_question"
+EFFORT_QUESTION: Final = "survey.effort_question"
+THANKS: Final = "survey.thanks"
+PICK_A_SCORE: Final = "survey.pick_a_score"
+ALREADY_CLOSED: Final = "survey.already_closed"
 
 QUESTIONS: Final = {"csat": CSAT_QUESTION, "effort": EFFORT_QUESTION}
 

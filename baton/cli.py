@@ -164,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "check":
             print(f"==> {project.dir}: the assistant {project.name!r} and its baton.yml are valid")
+            _check_languages(project)
             return 0
         if args.command == "train":
             _train(force=args.force)
@@ -212,6 +213,24 @@ def _action_requirements(project: Project) -> None:
     print(f"==> the assistant's action requirements ({file})", flush=True)
     if not install(project.dir, Path(sys.executable)):
         print("    up to date", flush=True)
+
+
+def _check_languages(project: Project) -> None:
+    """Say which customer-facing texts each served language lacks (they are said in
+    English), and whether the domain has the slot Baton sets to the language."""
+    languages = project.contract.languages
+    if len(languages) > 1 and project.language_slot is None:
+        print(
+            f"    note: the domain has no {project.contract.language_slot!r} slot: responses "
+            "cannot follow the conversation's language (see docs/languages.md)"
+        )
+    for language in languages:
+        missing = project.catalogue.missing(language)
+        if missing:
+            shown = ", ".join(missing[:6]) + (", …" if len(missing) > 6 else "")
+            print(f"    {language}: {len(missing)} text(s) said in English: {shown}")
+        elif language != "en":
+            print(f"    {language}: every text of the catalogue is translated")
 
 
 def _index(project: Project, *, force: bool = False, articles: Path | None = None) -> int:

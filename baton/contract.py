@@ -127,8 +127,17 @@ class BrandContract(_Section):
     title: str = "Support"
     # the widget's accent colour, #rgb or #rrggbb
     colour: Annotated[str, Field(pattern=_COLOUR.pattern)] = "#2f5bea"
-    # the widget's first bubble in a new conversation (shown, not stored)
-    greeting: str = "Hi! How can I help you today?"
+    # the widget's first bubble in a new conversation (shown, not stored): one text, or
+    # one per language ({en: "Hi!", nb: "Hei!"}; a language without one gets the first)
+    greeting: str | dict[str, str] = "Hi! How can I help you today?"
+
+    def greeting_in(self, language: str | None) -> str:
+        """The greeting in ``language``, or the first one given."""
+        if isinstance(self.greeting, str):
+            return self.greeting
+        if language and language in self.greeting:
+            return self.greeting[language]
+        return next(iter(self.greeting.values()), "")
 
 
 class Contract(_Section):
@@ -138,6 +147,9 @@ class Contract(_Section):
     name: str | None = None
     # languages the assistant serves, the first being its default
     languages: list[str] = ["en"]
+    # the slot Baton sets to the conversation's language (en, nb, …) before each turn, when
+    # the domain has it: responses choose their words with a condition on it
+    language_slot: str | None = "language"
     handoff: HandoffContract = HandoffContract()
     identity: IdentityContract = IdentityContract()
     conversation: ConversationContract = ConversationContract()

@@ -13,7 +13,8 @@ import json
 import os
 import re
 import sys
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
@@ -47,6 +48,9 @@ class CalibrationData:
     answerable: list[str]
     unanswerable: list[str]
     digest: str  # of both lists: recalibrate when the bot's data changes
+    # the same per language of the examples (a file data/**/<language>.yml, or in a folder of
+    # that name, is in that language; the others in the assistant's first)
+    by_language: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
 
 
 def knowledge_intents(data_folder: Path) -> list[str]:
@@ -67,10 +71,24 @@ def knowledge_intents(data_folder: Path) -> list[str]:
     return sorted(set(intents))
 
 
-def nlu_examples(nlu_folder: Path) -> dict[str, list[str]]:
-    """Example texts per intent from Rasa NLU YAML files, entity annotations removed."""
+def example_language(file: Path, languages: Sequence[str]) -> str:
+    """The language of an NLU file: ``nb.yml`` or ``nb/…`` is Norwegian when the assistant
+    serves it; any other file is in the assistant's first language."""
+    for part in (file.stem, *(p.name for p in file.parents)):
+        if part in languages:
+            return part
+    return languages[0]
+
+
+def nlu_examples(
+    nlu_folder: Path, language: str | None = None, languages: Sequence[str] = ()
+) -> dict[str, list[str]]:
+    """Example texts per intent from Rasa NLU YAML files, entity annotations removed; only
+    the files in ``language`` when given (see :func:`example_language`)."""
     examples: dict[str, list[str]] = {}
     for file in sorted(nlu_folder.rglob("*.yml")):
+        if language is not None and example_language(file, languages or [language]) != language:
+            continue
         for item in (yaml.safe_load(file.read_text()) or {}).get("nlu") or []:
             if "intent" not in item:
                 continue
@@ -102,8 +120,20 @@ def calibration_data(bot: Path = paths.BOT) -> CalibrationData:
     examples = nlu_examples(bot / "data")
     answerable = [text for intent in intents for text in examples.get(intent, [])]
     unanswerable = [text for intent in refused for text in examples.get(intent, [])]
-    digest = hashlib.sha256(json.dumps([answerable, unanswerable]).encode()).hexdigest()
-    return CalibrationData(answerable, unanswerable, digest)
+    by_language: dict[str, tuple[list[str], list[str]]] = {}
+    if len(contract.languages) > 1:
+        for language in contract.languages:
+            own = nlu_examples(bot / "data", language, contract.languages)
+            pair = (
+                [text for intent in intents for text in own.get(intent, [])],
+                [text for intent in refused for text in own.get(intent, [])],
+            )
+            if pair[0] and pair[1]:
+                by_language[language] = pair
+    digest = hashlib.sha256(
+        json.dumps([answerable, unanswerable, sorted(by_language.items())]).encode()
+    ).hexdigest()
+    return CalibrationData(answerable, unanswerable, digest, by_language)
 
 
 def up_to_date(
@@ -164,9 +194,7 @@ def ensure_index(
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     embedder = load_embedder()
     try:
-        report = build_index(
-            articles, target, embedder, progress=True, default_language=language
-        )
+        report = build_index(articles, target, embedder, progress=True, default_language=language)
     except KnowledgeError as exc:
         print(f"baton: {exc}", file=sys.stderr)
         return 2
@@ -181,6 +209,13 @@ def ensure_index(
     )
     index = KnowledgeIndex.load(target, embedder)
     calibration = calibrate(index, data.answerable, data.unanswerable)
+    # each language's questions among its own articles: scores differ between languages
+    served = set(index.languages)
+    calibration["languages"] = {
+        code: calibrate(index, answerable, unanswerable, code)
+        for code, (answerable, unanswerable) in data.by_language.items()
+        if code in served
+    }
     calibration["source"] = f"{bot.name}/data: help-centre intents vs out-of-scope and small talk"
     calibration["source_digest"] = data.digest
     calibration["scoring"] = SCORING
@@ -192,6 +227,13 @@ def ensure_index(
         f"{calibration['unanswerable']} other messages",
         flush=True,
     )
+    for code, own in calibration["languages"].items():
+        print(
+            f"    {code}: threshold {own['threshold']:.3f}, answers "
+            f"{own['true_positive_rate']:.0%} of {own['answerable']} questions and "
+            f"{own['false_positive_rate']:.0%} of {own['unanswerable']} other messages",
+            flush=True,
+        )
     return 1 if report.failed else 0
 
 

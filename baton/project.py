@@ -9,6 +9,7 @@
       actions/              optional: the assistant's own rasa-sdk actions (a package)
       help_centre/          optional: Markdown articles for knowledge answers
       canned.yml            optional: the agents' canned responses
+      locales/              optional: the assistant's own texts per language (baton.catalogue)
       baton.yml             the contract with Baton (baton.contract)
       models/               written by ``baton train``
 
@@ -25,6 +26,7 @@ from typing import Any
 import yaml
 
 from baton import paths
+from baton.catalogue import Catalogue, for_languages
 from baton.contract import CONTRACT_FILE, Contract, ContractError, check_against, read_contract
 from baton.domain import domain_path, intent_names, load_domain
 from baton.paths import var_dir
@@ -57,6 +59,22 @@ class Project:
     @property
     def help_centre(self) -> Path:
         return self.dir / self.contract.knowledge.help_centre
+
+    @property
+    def locales(self) -> Path:
+        """The assistant's own texts per language (``locales/<language>.yml``), optional."""
+        return self.dir / "locales"
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """What the assistant says, per language: its ``locales/`` over Baton's."""
+        return for_languages(tuple(self.contract.languages), self.locales)
+
+    @property
+    def language_slot(self) -> str | None:
+        """The slot Baton sets to the conversation's language, if the domain has it."""
+        slot = self.contract.language_slot
+        return slot if slot and slot in (self.domain.get("slots") or {}) else None
 
     @property
     def canned_file(self) -> Path | None:

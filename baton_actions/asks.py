@@ -27,7 +27,7 @@ class ActionAskName(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        dispatcher.utter_message(text=texts.ASK_NAME)
+        dispatcher.utter_message(text=texts.say("identity.ask_name", contract.language(tracker)))
         return []
 
 
@@ -44,7 +44,7 @@ class ActionAskEmail(Action):
         name_slot = contract.identity_slot("name")
         just_named = set_since_latest_message(tracker, name_slot)
         name = first_name(tracker.get_slot(name_slot)) if just_named else None
-        dispatcher.utter_message(text=texts.ask_email(name))
+        dispatcher.utter_message(text=texts.ask_email(name, contract.language(tracker)))
         return []
 
 
@@ -61,10 +61,13 @@ class ActionAskOrderNumber(Action):
 
     def question(self, tracker: Tracker) -> str:
         """The words of the question, in the conversation of `tracker`."""
-        return texts.ASK_ORDER_NUMBER_FOR_IDENTITY
+        return texts.say("identity.ask_order_number", contract.language(tracker))
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        dispatcher.utter_message(text=self.question(tracker), buttons=texts.no_order_number())
+        language = contract.language(tracker)
+        dispatcher.utter_message(
+            text=self.question(tracker), buttons=texts.no_order_number(language)
+        )
         return []

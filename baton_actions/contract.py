@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from functools import cache
 
+from rasa_sdk import Tracker
+
+from baton.catalogue import Catalogue
 from baton.contract import Contract
-from baton.project import load_project
+from baton.project import Project, load_project
 from baton_actions.handoff_reasons import HandoffReason
 
 
 @cache
 def contract() -> Contract:
     """The contract of ``BATON_PROJECT_DIR`` (default: the demo), read on first use."""
-    return load_project().contract
+    return project().contract
 
 
 def identity_form() -> str | None:
@@ -63,3 +66,28 @@ def handoff_reason_of(intent: str | None) -> str | None:
     if intent in handoff.always_human_intents:
         return intent
     return None
+
+
+@cache
+def project() -> Project:
+    """The assistant folder of ``BATON_PROJECT_DIR`` (default: the demo), read on first use."""
+    return load_project()
+
+
+def catalogue() -> Catalogue:
+    """The assistant's texts per language (its ``locales/`` over Baton's)."""
+    return project().catalogue
+
+
+def known_language(tracker: Tracker) -> str | None:
+    """The conversation's language as the gateway set it in the language slot, or None
+    while nobody knows it (extraction then tries every language it reads)."""
+    slot = contract().language_slot
+    value = tracker.get_slot(slot) if slot else None
+    return value if isinstance(value, str) and value else None
+
+
+def language(tracker: Tracker) -> str:
+    """The conversation's language, as the gateway set it in the language slot; the
+    assistant's default language when it has none."""
+    return catalogue().language(known_language(tracker))

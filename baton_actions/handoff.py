@@ -52,7 +52,7 @@ def gathered_identity(tracker: Tracker) -> Identity:
         if value and not (field == "order_number" and value == NO_ORDER_NUMBER):
             identity[field] = str(value)  # type: ignore[literal-required]
     if "phone" not in identity:
-        phone = find_in_messages(customer_texts(tracker)).phone
+        phone = find_in_messages(customer_texts(tracker), contract.known_language(tracker)).phone
         if phone:
             identity["phone"] = phone
     return identity
@@ -101,7 +101,8 @@ class ActionHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         name = tracker.get_slot(contract.identity_slot("name"))
-        dispatcher.utter_message(text=texts.handoff_connecting(first_name(name)))
+        language = contract.language(tracker)
+        dispatcher.utter_message(text=texts.handoff_connecting(first_name(name), language))
         control = handoff_control(handoff_reason(tracker), gathered_identity(tracker))
         dispatcher.utter_message(json_message=dict(control))
         # A paused Rasa stops without its usual action_listen. Logging one here makes the

@@ -52,7 +52,9 @@ def _said_earlier(tracker: Tracker, slot: str, field: str) -> SlotValues:
     """
     if tracker.get_slot(slot) or was_requested(tracker, slot):
         return {}
-    value = getattr(find_in_messages(customer_texts(tracker)), field)
+    value = getattr(
+        find_in_messages(customer_texts(tracker), contract.known_language(tracker)), field
+    )
     return {slot: value} if value else {}
 
 

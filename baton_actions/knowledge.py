@@ -1,10 +1,12 @@
 """Self-service answers from the help centre, and what happens when they do not help.
 
-``action_knowledge_answer`` searches the knowledge index with the customer's words. A hit at
-or above the calibrated threshold is answered with its passage, a short answer and a link to
-the article, then "Did that help?". Below the threshold the bot asks once for other words;
-a second miss, or a second "no" to an answer, goes to the handoff path (identity form, then a
-person) — never to a confident wrong answer.
+``action_knowledge_answer`` searches the knowledge index with the customer's words, in the
+conversation's language (the language slot). A hit at or above the calibrated threshold is
+answered with its passage, a short answer and a link to the article, then "Did that help?";
+when only an article in another language answers, the bot says so and gives that one.
+Below the threshold the bot asks once for other words; a second miss, or a second "no" to
+an answer, goes to the handoff path (identity form, then a person) — never to a confident
+wrong answer.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import logging
 import os
 import re
 from collections.abc import Mapping
-from typing import ClassVar
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -111,9 +112,9 @@ def misses(tracker: Tracker) -> int:
         return 0
 
 
-def hand_over(dispatcher: CollectingDispatcher, reason: str) -> list[EventType]:
+def hand_over(dispatcher: CollectingDispatcher, reason: str, language: str) -> list[EventType]:
     """Say why and start the identity form; action_handoff follows when it is complete."""
-    dispatcher.utter_message(text=texts.KNOWLEDGE_HANDOFF)
+    dispatcher.utter_message(text=texts.say("knowledge.handoff", language))
     return [
         SlotSet(KNOWLEDGE_MISSES, 0),
         SlotSet(HANDOFF_REASON, reason),
@@ -145,12 +146,18 @@ class ActionKnowledgeAnswer(Action):
     """Answers from the help centre, or asks for other words, or hands over (see module).
 
     An assistant offers its own topics with the request for other words by subclassing this
-    action (same name, so it replaces Baton's) and setting `topic_buttons` (each sends
-    "/<intent>") and `topic_questions` (a clicked topic's intent → the question to search).
+    action (same name, so it replaces Baton's) and overriding :meth:`topic_buttons` (each
+    sends "/<intent>") and :meth:`topic_questions` (a clicked topic's intent → the question
+    to search), both in the conversation's language.
     """
 
-    topic_buttons: ClassVar[list[texts.Button]] = []
-    topic_questions: ClassVar[Mapping[str, str]] = {}
+    def topic_buttons(self, language: str) -> list[texts.Button]:
+        """The topics offered with the request for other words."""
+        return []
+
+    def topic_questions(self, language: str) -> Mapping[str, str]:
+        """What a clicked topic button's intent stands for, as a question to search."""
+        return {}
 
     def name(self) -> str:
         return "action_knowledge_answer"
@@ -160,19 +167,23 @@ class ActionKnowledgeAnswer(Action):
     ) -> list[EventType]:
         from knowledge_index import KnowledgeError
 
-        query = search_text(tracker, self.topic_questions)
+        language = contract.language(tracker)
+        query = search_text(tracker, self.topic_questions(language))
         try:
             index = await HelpCentre.index()
-            hits = await asyncio.to_thread(index.search, query, 3)
+            hits = await asyncio.to_thread(index.search_any_language, query, language, 3)
         except KnowledgeError as exc:
             log.error("knowledge search unavailable: %s", exc)
             HelpCentre.reset()  # try loading again next time (a rebuild may fix it)
             dispatcher.utter_message(
-                text=texts.KNOWLEDGE_UNAVAILABLE, buttons=texts.talk_to_person()
+                text=texts.say("knowledge.unavailable", language),
+                buttons=texts.talk_to_person(language),
             )
             return []
-        threshold = index.threshold
         best = hits[0] if hits else None
+        # each language's own calibrated threshold (an answer from another language's
+        # article is held to that language's)
+        threshold = index.threshold_for(best.chunk.language if best else language)
         if best is None or threshold is None or best.score < threshold:
             log.info(
                 "knowledge miss (score %s, threshold %s)",
@@ -180,17 +191,22 @@ class ActionKnowledgeAnswer(Action):
             )  # fmt: skip
             count = misses(tracker) + 1
             if count >= MISSES_BEFORE_HANDOFF:
-                return hand_over(dispatcher, HandoffReason.KNOWLEDGE_NOT_FOUND)
+                return hand_over(dispatcher, HandoffReason.KNOWLEDGE_NOT_FOUND, language)
+            topics = self.topic_buttons(language)
             dispatcher.utter_message(
-                text=texts.knowledge_rephrase(with_topics=bool(self.topic_buttons)),
-                buttons=[*self.topic_buttons, *texts.talk_to_person()],
+                text=texts.knowledge_rephrase(language, with_topics=bool(topics)),
+                buttons=[*topics, *texts.talk_to_person(language)],
             )
             return [SlotSet(KNOWLEDGE_MISSES, count), SlotSet(KNOWLEDGE_ARTICLE, None)]
 
         chunk = best.chunk
         link = article_link(chunk)
         first, rest = short_answer(chunk.text)
-        dispatcher.utter_message(text=texts.knowledge_answer(first, rest, chunk.title, link))
+        dispatcher.utter_message(
+            text=texts.knowledge_answer(
+                first, rest, chunk.title, link, language, article_language=chunk.language
+            )
+        )
         # the gateway attaches this to the answer above: the conversation record keeps which
         # article, which passage and how sure the bot was
         dispatcher.utter_message(
@@ -202,10 +218,14 @@ class ActionKnowledgeAnswer(Action):
                     "chunk": chunk.id,
                     "score": round(best.score, 4),
                     "threshold": threshold,
+                    "language": chunk.language,
                 }
             }
         )
-        dispatcher.utter_message(text=texts.DID_THAT_HELP, buttons=texts.did_that_help_buttons())
+        dispatcher.utter_message(
+            text=texts.say("knowledge.did_that_help", language),
+            buttons=texts.did_that_help_buttons(language),
+        )
         return [SlotSet(KNOWLEDGE_ARTICLE, chunk.article_id), SlotSet(KNOWLEDGE_SCORE, best.score)]
 
 
@@ -218,11 +238,12 @@ class ActionKnowledgeFeedback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        language = contract.language(tracker)
         if latest_intent(tracker) in contract.affirm_intents():
-            dispatcher.utter_message(text=texts.KNOWLEDGE_HELPED)
+            dispatcher.utter_message(text=texts.say("knowledge.helped", language))
             return [SlotSet(KNOWLEDGE_MISSES, 0)]
         count = misses(tracker) + 1
         if count >= MISSES_BEFORE_HANDOFF:
-            return hand_over(dispatcher, HandoffReason.KNOWLEDGE_REJECTED)
-        dispatcher.utter_message(text=texts.KNOWLEDGE_NOT_HELPED)
+            return hand_over(dispatcher, HandoffReason.KNOWLEDGE_REJECTED, language)
+        dispatcher.utter_message(text=texts.say("knowledge.not_helped", language))
         return [SlotSet(KNOWLEDGE_MISSES, count)]

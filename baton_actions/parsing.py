@@ -23,7 +23,15 @@ _NO_ORDER_NUMBER: Final = re.compile(
     r"\b(?:no|nope|nah|none|skip|dunno|n/?a|not? sure|no idea|"
     r"(?:do ?n[o']?t|dont|haven'?t|have not|never) (?:have|got|know|remember|received?)|"
     r"(?:can'?t|cannot|could ?n'?t) (?:find|remember|see)|lost (?:it|the)|"
-    r"without (?:an? )?order)\b",
+    r"without (?:an? )?order)\b"
+    # Norwegian and Swedish: "jeg har ikke (noe)", "vet ikke", "har inget", "hopp over"
+    r"|\b(?:nei|nej|ingen|inget|intet|har (?:ikke|inte|ikkje)|vet (?:ikke|inte)|"
+    r"husker (?:ikke|det ikke)|minns (?:inte|det inte)|hopp(?:a)? over|hoppa över|"
+    r"finner (?:det )?ikke|hittar (?:det )?inte)\b"
+    # Finnish: "ei ole", "en tiedä", "en muista", "ohita"; Polish: "nie mam", "nie wiem",
+    # "nie pamiętam", "pomiń", "brak"
+    r"|\b(?:ei (?:ole|oo)|ei mit[äa][äa]n|en (?:tied[äa]|muista|l[öo]yd[äa])|ohita|"
+    r"nie (?:mam|wiem|pami[eę]tam|znam|mog[eę] znale[zź][cć])|pomi[nń]|brak)(?!\w)",
     re.IGNORECASE,
 )
 

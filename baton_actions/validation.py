@@ -72,7 +72,9 @@ def validate_name(
             name = whole
     if name:
         return {slot: name}
-    return _reject(slot, texts.invalid_name(value), _is_name, dispatcher, tracker)
+    return _reject(
+        slot, texts.invalid_name(value, contract.language(tracker)), _is_name, dispatcher, tracker
+    )
 
 
 def validate_email(
@@ -83,7 +85,11 @@ def validate_email(
     if email:
         return {slot: email}
     return _reject(
-        slot, texts.invalid_email(value), lambda v: parse_email(str(v)) == v, dispatcher, tracker
+        slot,
+        texts.invalid_email(value, contract.language(tracker)),
+        lambda v: parse_email(str(v)) == v,
+        dispatcher,
+        tracker,
     )
 
 
@@ -113,10 +119,11 @@ def validate_order_number(
         return {slot: reading.number}
     if reading.declined and requested:
         return {slot: NO_ORDER_NUMBER}
+    language = contract.language(tracker)
     message = (
-        texts.order_number_wrong_length(reading.wrong_length)
+        texts.order_number_wrong_length(reading.wrong_length, language)
         if reading.wrong_length
-        else texts.NO_ORDER_NUMBER_FOUND
+        else texts.say("identity.no_order_number_found", language)
     )
 
     def still_valid(previous: Any) -> bool:

@@ -10,7 +10,9 @@ file has out-of-scope examples), macro-F1 over all labels, training wall time, p
 p50/p99 measured by the client, and the peak resident memory of training and of the server.
 A message counts as predicted out of scope when its intent is ``out_of_scope`` (the trained
 class the dataset's ``oos`` label becomes) or ``nlu_fallback`` (the FallbackClassifier's
-low-confidence answer). Prints a table and writes bench/results/nlu.json and nlu.png.
+low-confidence answer). Then, on the assistant of ``--project`` (default: the demo), intent
+accuracy per language on its own held-out sets (:mod:`bench.nlu_languages`). Prints the
+tables and writes bench/results/nlu.json and nlu.png.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from baton import paths
 from baton.knowledge import ensure_onnx
 from baton.testing.services import free_port
 from baton.training import rasa_env
+from bench import nlu_languages
 from bench.nlu_data import OOS_LABEL, Dataset, DatasetError, load_dataset, write_rasa_nlu
 from bench.report import PeakMemory, cpu_busy, latency_summary, machine
 
@@ -72,7 +75,9 @@ def rasa_default_config(epochs: int | None) -> dict[str, Any]:
     return config
 
 
-def train(config: dict[str, Any], nlu: Path, work: Path) -> tuple[Path, float, float]:
+def train(
+    config: dict[str, Any], nlu: Path, work: Path, bot: Path = paths.BOT
+) -> tuple[Path, float, float]:
     """``rasa train nlu`` in the Rasa runtime; its own output (progress bars) shows as it runs."""
     config_file = work / "config.yml"
     config_file.write_text(yaml.safe_dump({**config, "assistant_id": "bench-nlu"}, sort_keys=False))
@@ -81,7 +86,7 @@ def train(config: dict[str, Any], nlu: Path, work: Path) -> tuple[Path, float, f
         "--nlu", str(nlu), "--out", str(work / "models"), "--fixed-model-name", "nlu",
     ]  # fmt: skip
     started = time.monotonic()
-    process = subprocess.Popen(command, cwd=work, env=rasa_env())
+    process = subprocess.Popen(command, cwd=work, env=rasa_env(bot))
     with PeakMemory(process.pid) as memory:
         code = process.wait()
     seconds = time.monotonic() - started
@@ -92,7 +97,7 @@ def train(config: dict[str, Any], nlu: Path, work: Path) -> tuple[Path, float, f
 
 
 def parse_all(
-    model: Path, dataset: Dataset, work: Path
+    model: Path, dataset: Dataset, work: Path, bot: Path = paths.BOT
 ) -> tuple[list[str | None], list[float], float]:
     """Serve the model, parse every test text once (after a warm-up); predicted intents,
     client-side latencies in ms and the server's peak memory."""
@@ -103,7 +108,7 @@ def parse_all(
         "--port", str(port), "--interface", "127.0.0.1",
     ]  # fmt: skip
     server = subprocess.Popen(
-        command, cwd=work, env=rasa_env(), stdout=log, stderr=subprocess.STDOUT
+        command, cwd=work, env=rasa_env(bot), stdout=log, stderr=subprocess.STDOUT
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -257,7 +262,8 @@ def draw(report: dict[str, Any], path: Path) -> None:
         ("OOS recall", "oos_recall"),
         ("macro-F1", "macro_f1"),
     ]
-    fig, axes = plt.subplots(1, 3, figsize=(13, 4.2))
+    languages = (report.get("languages") or {}).get("rows") or []
+    fig, axes = plt.subplots(1, 4 if languages else 3, figsize=(17 if languages else 13, 4.2))
     width = 0.8 / len(results)
     for i, result in enumerate(results):
         offset = (i - (len(results) - 1) / 2) * width
@@ -280,6 +286,24 @@ def draw(report: dict[str, Any], path: Path) -> None:
     axes[1].set_title("training wall time (min)")
     axes[2].set_xticks(range(len(results)), names)
     axes[2].set_title("/model/parse ms (p50 light, p99 dark)")
+    if languages:
+        codes = [row["language"] for row in languages]
+        axes[3].bar(
+            [i - 0.2 for i in range(len(codes))],
+            [row["in_scope_accuracy"] for row in languages],
+            0.4,
+            label="in-scope acc.",
+        )
+        axes[3].bar(
+            [i + 0.2 for i in range(len(codes))],
+            [row["oos_recall"] or 0 for row in languages],
+            0.4,
+            label="OOS recall",
+        )
+        axes[3].set_xticks(range(len(codes)), codes)
+        axes[3].set_ylim(0, 100)
+        axes[3].legend(fontsize=8)
+        axes[3].set_title("the demo assistant, per language (held out)")
     fig.suptitle(
         f"{report['machine']['cores']} cores, {report['machine']['cpu']} ({report['date']})",
         fontsize=9,
@@ -310,6 +334,13 @@ def main(argv: list[str] | None = None) -> int:
         "--limit-per-label", type=int, help="a quick look: at most N examples per label"
     )
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--project",
+        type=Path,
+        default=paths.BOT,
+        help="then intent accuracy per language on this assistant's held-out sets "
+        "(tests/nlu/<language>.yml); 'none' skips it",
+    )
     args = parser.parse_args(argv)
     try:
         dataset = load_dataset(args.data, args.limit_per_label)
@@ -343,6 +374,13 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"error: {name} pipeline: {error}", file=sys.stderr)
                 return 1
     print_report(report)
+    if args.project is not None and args.project.name != "none":
+        try:
+            report["languages"] = nlu_languages.run(args.project)
+        except (nlu_languages.LanguageSetError, BenchError) as error:
+            print(f"error: per-language run: {error}", file=sys.stderr)
+            return 1
+        nlu_languages.print_rows(report["languages"])
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "nlu.json").write_text(json.dumps(report, indent=2))
     draw(report, args.out / "nlu.png")

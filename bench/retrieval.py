@@ -9,10 +9,11 @@ Nothing is trained on the queries. Every configuration searches a question as th
 does, misspellings corrected; the shipped one runs once more on the questions as typed.
 Reports P@1, R@5 and MRR@10 at article level, single-query
 latency p50/p99 (embedding included), index build time and memory; prints a table and writes
-bench/results/retrieval.json and retrieval.png. It also checks how the shipped weights of the
-article and title word-piece signals were chosen: 2-fold cross-validation over a small grid
-(choose on one half of the queries, score the other half, both ways). The scale mode is
-``python -m bench.vectors``.
+bench/results/retrieval.json and retrieval.png; then P@1 per language on the demo help
+centre (:mod:`bench.retrieval_languages`, rows in the same report). It also checks how the
+shipped weights of the article and title word-piece signals were chosen: 2-fold
+cross-validation over a small grid (choose on one half of the queries, score the other half,
+both ways). The scale mode is ``python -m bench.vectors``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import hashlib
 import json
 import os
 import resource
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -32,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from bench import retrieval_languages
 from bench.report import cpu_busy, latency_summary, machine
 from knowledge_index import (
     DENSE_ONLY,
@@ -283,7 +286,17 @@ def draw(result: dict[str, Any], path: Path) -> None:
     rows = result["results"]
     names = ("p_at_1", "r_at_5", "mrr_at_10")
     x = np.arange(len(names))
-    fig, (quality, speed) = plt.subplots(1, 2, figsize=(12, 5))
+    languages = [
+        r for r in (result.get("languages") or {}).get("rows", []) if r["mode"] == "shipped"
+    ]
+    fig, axes = plt.subplots(1, 3 if languages else 2, figsize=(17 if languages else 12, 5))
+    quality, speed = axes[0], axes[1]
+    if languages:
+        codes = [r["language"] for r in languages]
+        bars = axes[2].bar(codes, [r["p_at_1"] for r in languages], color="C2")
+        axes[2].bar_label(bars, [f"{r['p_at_1']:.2f}" for r in languages], fontsize=8)
+        axes[2].set_ylim(0, 1.05)
+        axes[2].set_title("demo help centre, shipped P@1 per language")
     for i, row in enumerate(rows):
         width = 0.8 / len(rows)
         offset = (i - (len(rows) - 1) / 2) * width
@@ -319,6 +332,11 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help="scale mode instead: N synthetic vectors (python -m bench.vectors --vectors N)",
     )
+    parser.add_argument(
+        "--no-languages",
+        action="store_true",
+        help="skip the demo help centre's per-language queries (bench/data/retrieval/)",
+    )
     args = parser.parse_args(argv)
     if args.scale:
         from bench.vectors import main as scale_main
@@ -333,6 +351,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"warning: CPU {busy:.0%} busy before start; latency figures may be inflated")
     result = run(args.data, args.limit)
     print_results(result)
+    if not args.no_languages:
+        try:
+            result["languages"] = retrieval_languages.run()
+        except retrieval_languages.QuerySetError as error:
+            print(f"error: per-language run: {error}", file=sys.stderr)
+            return 1
+        retrieval_languages.print_rows(result["languages"])
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "retrieval.json").write_text(json.dumps(result, indent=2))
     draw(result, args.out / "retrieval.png")

@@ -56,6 +56,11 @@ class Intake:
         conversation. Refusals (empty, too long) raise, for the channel to answer."""
         return await self.router.handle(inbound)
 
+    async def say(self, conversation_id: str, key: str, /, **params: Any) -> str:
+        """The catalogue's text ``key`` in the conversation's language."""
+        conversation = await self.store.get_conversation(conversation_id)
+        return self.router.catalogue.text(key, conversation.language, **params)
+
     async def customer_typing(self, conversation_id: str, *, on: bool) -> None:
         await self.publisher.customer_typing(conversation_id, on=on)
 
@@ -98,7 +103,8 @@ class Intake:
         except MessageEmpty:
             return None
         except MessageTooLong as exc:
-            await self.notify(link, notice_key, texts.TOO_LONG.format(limit=exc.limit))
+            text = await self.say(link.conversation_id, "channels.too_long", limit=exc.limit)
+            await self.notify(link, notice_key, text)
             return None
 
     async def notify(self, link: Link, key: str, text: str) -> None:
@@ -109,12 +115,13 @@ class Intake:
 
     async def continued_here(self, conversation_id: str, channel: str) -> None:
         """Record in the transcript that the customer moved to ``channel``, and tell them."""
-        name = texts.CHANNEL_NAMES.get(channel, channel)
+        key = texts.CHANNEL_NAMES.get(channel)
+        name = await self.say(conversation_id, key) if key else channel.capitalize()
         stored = await self.store.add_message(
             conversation_id,
             channel=channel,
             sender=Sender.BOT,
-            text=texts.CONTINUED_HERE.format(channel=name),
+            text=await self.say(conversation_id, "channels.continued_here", channel=name),
             meta={"notice": "channel_switch"},
         )
         await self.publisher.publish([stored.event])

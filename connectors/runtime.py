@@ -167,7 +167,7 @@ class Channels:
         self.slack_verifier = SignatureVerifier(secret)
         sender = SlackSender(client, self.team)
         senders[sender.channel] = sender
-        self.handlers[sender.channel] = SlackHandler(self.intake)
+        self.handlers[sender.channel] = SlackHandler(self.intake, sender.locale)
 
     def telegram_secret(self) -> str | None:
         secret = self.telegram_settings.webhook_secret

@@ -1,4 +1,8 @@
-"""Every text the messaging channels show customers, in one place."""
+"""The messaging channels' fixed words; what they say to customers is in the catalogue.
+
+Customers read the message catalogue (:mod:`baton.catalogue`, keys ``channels.*``) in their
+conversation's language; API errors stay English (a developer reads them).
+"""
 
 from __future__ import annotations
 
@@ -8,27 +12,13 @@ AGENT_PREFIX = "{name} ({team}): "
 # an agent's message on Slack: the name the message is posted under
 AGENT_USERNAME = "{name} ({team})"
 
-ONLY_TEXT = "Sorry, I can only read text messages. Please type your question."
-TOO_LONG = "That message is too long for me (at most {limit} characters). Could you shorten it?"
-BUTTON_EXPIRED = "That button has expired. Please type your answer."
-
-CODE_INVALID = (
-    "That link or code is not valid any more (codes work once, for 15 minutes). "
-    "We're starting here instead: how can I help?"
-)
-CONTINUED_HERE = "You're continuing the same conversation here on {channel}."
-CONTINUE_ON_WEB = (
-    "To continue this conversation in your browser, open {link} "
-    "(or enter the code {code} in the chat window). It works once, within 15 minutes."
-)
-
+# what a channel is called in "You're continuing … here on {channel}": a catalogue key, or
+# none for the apps' own names (Telegram, Slack)
 CHANNEL_NAMES = {
-    "web": "the web chat",
-    "telegram": "Telegram",
-    "slack": "Slack",
+    "web": "channels.name_web",
     # front ends written for Rasa: Baton does not know what the customer calls them
-    "rasa_rest": "the chat",
-    "rasa_socketio": "the chat",
+    "rasa_rest": "channels.name_chat",
+    "rasa_socketio": "channels.name_chat",
 }
 
 ERRORS: dict[str, str] = {

@@ -83,7 +83,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     # a broken canned-responses file stops the start with a message naming it
     canned_file = settings.console_canned_file or project.canned_file
-    canned = CannedResponses.load(canned_file) if canned_file else CannedResponses(())
+    canned = (
+        CannedResponses.load(canned_file, contract.languages[0])
+        if canned_file
+        else CannedResponses(())
+    )
     intents = IntentRoles.from_contract(contract)
 
     @asynccontextmanager
@@ -108,6 +112,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             publisher,
             contract=contract,
             hours=parse_hours(settings.handoff.hours, settings.handoff.timezone),
+            catalogue=project.catalogue,
         )
         workspace = Workspace(store.sessions)
         assistant = None
@@ -121,7 +126,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                 frozenset(contract.conversation.out_of_scope_intents),
             )
             await assistant.start()
-        survey = Surveys(store, settings.analytics, publisher.publish, intents=intents)
+        survey = Surveys(
+            store,
+            settings.analytics,
+            publisher.publish,
+            intents=intents,
+            catalogue=project.catalogue,
+        )
         router = ConversationRouter(
             store,
             desk,
@@ -133,6 +144,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             background=background,
             listener=Listener(store, rasa, publisher, workspace, assistant),
             survey=survey,
+            catalogue=project.catalogue,
+            language_slot=project.language_slot,
         )
         intake = Intake(Links(store.sessions), router, store, publisher)
         # lingua holds the GIL while it loads its models (about 2 s): before serving, not

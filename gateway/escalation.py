@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from baton.catalogue import Catalogue
 from baton.contract import Contract
 from gateway import texts
 from gateway.publisher import Publisher
@@ -40,6 +41,7 @@ class Escalation:
         *,
         contract: Contract,
         hours: BusinessHours | None = None,
+        catalogue: Catalogue | None = None,
     ) -> None:
         self._store = store
         self._desk = desk
@@ -47,6 +49,8 @@ class Escalation:
         self._publisher = publisher
         self._contract = contract
         self._hours = hours
+        # what the customer is told, in their conversation's language
+        self._catalogue = catalogue or Catalogue(contract.languages)
         self._push_lock = asyncio.Lock()
         self._push_wanted = False
 
@@ -69,14 +73,15 @@ class Escalation:
         await self.push()
         if (await self._store.get_conversation(conversation.id)).owner is Owner.ASSIGNED:
             return []
+        language = handoff.conversation.language
+        say = self._catalogue.text
+        wait = texts.wait_phrase(self._catalogue, handoff.estimated_wait_seconds, language)
         if self._hours is not None and not self._hours.open_at(utcnow()):
-            text = texts.HANDOFF_OFFLINE.format(hours=self._hours.text)
+            text = say("handoff.offline", language, hours=self._hours.text)
         elif handoff.position <= 1:
-            text = texts.HANDOFF_NEXT.format(wait=texts.wait_phrase(handoff.estimated_wait_seconds))
+            text = say("handoff.next", language, wait=wait)
         else:
-            text = texts.HANDOFF_QUEUED.format(
-                position=handoff.position, wait=texts.wait_phrase(handoff.estimated_wait_seconds)
-            )
+            text = say("handoff.queued", language, position=handoff.position, wait=wait)
         stored = await self._store.add_message(
             conversation.id,
             channel=conversation.channel,
@@ -113,7 +118,7 @@ class Escalation:
             conversation.id,
             channel=conversation.channel,
             sender=Sender.BOT,
-            text=texts.HANDED_BACK,
+            text=self._catalogue.text("handoff.handed_back", conversation.language),
             meta={"notice": "handed_back"},
         )
         await self._publisher.publish([stored.event])

@@ -38,7 +38,9 @@ class Listener:
         # the knowledge and memory searches need no NLU: they run while Rasa parses
         searching = (
             asyncio.create_task(
-                self._assistant.search(message.text, identity=conversation.identity)
+                self._assistant.search(
+                    message.text, identity=conversation.identity, language=conversation.language
+                )
             )
             if self._assistant is not None
             else None
@@ -58,6 +60,7 @@ class Listener:
                     nlu.intent if nlu else None,
                     nlu.confidence if nlu else None,
                     conversation.identity,
+                    conversation.language,
                 ),
                 *await searching,
             ]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -9,6 +12,8 @@ import httpx
 
 from gateway.gate import TrafficGate
 from handoff.records import Button, Entity, Nlu
+
+log = logging.getLogger(__name__)
 
 
 class RasaUnavailable(Exception):
@@ -92,6 +97,11 @@ def active_loop(tracker: dict[str, Any]) -> str | None:
     return str(name) if name else None
 
 
+# how many conversations' slots the client remembers having set (an LRU: a conversation it
+# forgot, or one another gateway served, costs one extra call to set them again)
+SLOTS_REMEMBERED = 10_000
+
+
 class RasaClient:
     """Talks to ``rasa run --enable-api`` over its REST channel and HTTP API."""
 
@@ -101,11 +111,46 @@ class RasaClient:
         self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
         # closed while the model is swapped (retraining.deploy): calls wait, none is lost
         self.gate = TrafficGate()
+        self._slots_set: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
-    async def send(self, conversation_id: str, message: str) -> BotTurn:
-        """Deliver one customer message and return the bot's replies and understanding."""
+    async def send(
+        self, conversation_id: str, message: str, slots: Mapping[str, Any] | None = None
+    ) -> BotTurn:
+        """Deliver one customer message and return the bot's replies and understanding.
+
+        ``slots`` (the conversation's language, say) are set in the tracker first, when the
+        tracker may not have them yet."""
         async with self.gate.passage():
-            return await self._send(conversation_id, message)
+            if slots:
+                await self._set_slots(conversation_id, slots)
+            turn = await self._send(conversation_id, message)
+            if slots and any(turn.slots.get(k) != v for k, v in slots.items() if turn.slots):
+                # a new session without carried-over slots, say: set them again next turn
+                self._slots_set.pop(conversation_id, None)
+            return turn
+
+    async def _set_slots(self, conversation_id: str, slots: Mapping[str, Any]) -> None:
+        known = self._slots_set.get(conversation_id)
+        if known is not None and all(known.get(k) == v for k, v in slots.items()):
+            self._slots_set.move_to_end(conversation_id)
+            return
+        events = [{"event": "slot", "name": name, "value": value} for name, value in slots.items()]
+        try:
+            response = await self._http.post(
+                f"/conversations/{conversation_id}/tracker/events",
+                params={"include_events": "NONE"},
+                json=events,
+            )
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            # the turn still goes ahead (the bot answers in its default language); a Rasa
+            # that is down fails at the turn itself, with the usual notice
+            log.warning("could not set %s in Rasa's tracker: %s", ", ".join(slots), exc)
+            return
+        self._slots_set[conversation_id] = {**(known or {}), **slots}
+        self._slots_set.move_to_end(conversation_id)
+        while len(self._slots_set) > SLOTS_REMEMBERED:
+            self._slots_set.popitem(last=False)
 
     async def _send(self, conversation_id: str, message: str) -> BotTurn:
         try:

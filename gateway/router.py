@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from analytics.instruments import BOT_TURN_SECONDS
+from baton.catalogue import Catalogue, served_list
 from baton.contract import Contract
 from connectors.base import Inbound
-from gateway import texts
 from gateway.background import Background
 from gateway.errors import MessageEmpty, MessageTooLong
 from gateway.escalation import Escalation
@@ -27,7 +27,7 @@ from gateway.logging import conversation_context
 from gateway.publisher import Publisher
 from gateway.rasa import BotReply, BotTurn, RasaClient, RasaUnavailable
 from handoff.desk import HandoffDesk
-from handoff.language import candidates_for, detect
+from handoff.language import candidates_for, detect, requested
 from handoff.ownership import Owner
 from handoff.records import Conversation, Identity, Message, Sender, as_identity
 from handoff.requests import HandoffRequest, handoff_request
@@ -87,6 +87,8 @@ class ConversationRouter:
         background: Background | None = None,
         listener: Callable[[Conversation, Message], Awaitable[None]] | None = None,
         survey: Surveys | None = None,
+        catalogue: Catalogue | None = None,
+        language_slot: str | None = None,
     ) -> None:
         self._store = store
         self._desk = desk
@@ -105,6 +107,15 @@ class ConversationRouter:
         self._survey = survey
         # what a customer's language is detected among (the served ones and Baton's own)
         self._language_candidates = candidates_for(contract.languages)
+        # what Baton itself says, in the conversation's language
+        self._catalogue = catalogue or Catalogue(contract.languages)
+        # the bot's slot that Baton sets to the conversation's language before each turn
+        self._language_slot = language_slot
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """What Baton says to customers, per language."""
+        return self._catalogue
 
     @property
     def languages(self) -> list[str]:
@@ -127,7 +138,13 @@ class ConversationRouter:
                 return await self._handle(inbound, text)
 
     async def _handle(self, inbound: Inbound, text: str) -> Delivery:
-        meta: dict[str, Any] = {"sentiment": sentiment(text)}
+        # the language first, for sentiment is read in it (a clicked button's title is in the
+        # bot's language, not the customer's: not detected)
+        known = (await self._store.get_conversation(inbound.conversation_id)).language
+        guess = None
+        if known is None and not inbound.payload:
+            guess = await asyncio.to_thread(detect, text, self._language_candidates)
+        meta: dict[str, Any] = {"sentiment": sentiment(text, known or guess)}
         if inbound.payload:
             meta["payload"] = inbound.payload
         stored = await self._store.add_message(
@@ -142,12 +159,18 @@ class ConversationRouter:
         conversation = stored.conversation or await self._store.get_conversation(
             inbound.conversation_id
         )
+        notices: list[Message] = []
         if stored.created:
             log.info("customer message %s stored", message.id)
             await self._publisher.publish([stored.event])
-            if conversation.language is None and not inbound.payload:
+            if not inbound.payload:
                 # a clicked button's title is the bot's language, not the customer's
-                conversation = await self._detect_language(conversation, text)
+                wanted = requested(text, self._contract.languages)
+                if wanted is not None and wanted != conversation.language:
+                    return await self._switch_language(conversation, message, wanted)
+                if conversation.language is None and guess is not None:
+                    conversation, notice = await self._detected(conversation, message, guess)
+                    notices += [notice] if notice is not None else []
         else:
             replies = await self._store.replies_to(message.id)
             if _bot_answered(message, replies):
@@ -169,22 +192,64 @@ class ConversationRouter:
                 self._listen(conversation, message)
             return Delivery(message, [], duplicate=not stored.created)
         replies = await self._ask_bot(conversation, message, inbound.payload or text)
-        return Delivery(message, replies, duplicate=not stored.created)
+        return Delivery(message, notices + replies, duplicate=not stored.created)
 
-    async def _detect_language(self, conversation: Conversation, text: str) -> Conversation:
-        """The conversation with the language of the customer's text, when still unknown and
-        the text says it confidently (a channel hint or an agent's choice is never overridden).
-        A language the assistant does not serve is recorded too: agents see it."""
-        language = await asyncio.to_thread(detect, text, self._language_candidates)
-        if language is None:
-            return conversation
+    async def _detected(
+        self, conversation: Conversation, message: Message, language: str
+    ) -> tuple[Conversation, Message | None]:
+        """The conversation with the language detected in the customer's text, when still
+        unknown (a channel hint or an agent's choice is never overridden). A language the
+        assistant does not serve is recorded too (agents see it), and the customer is told,
+        once, which languages it serves; the conversation goes on."""
         result = await self._store.set_language(conversation.id, language, if_unknown=True)
         if result is None:
-            return conversation
+            return conversation, None
         changed, event = result
         log.info("conversation language detected: %s", language)
         await self._publisher.publish([event])
-        return changed
+        if language in self._contract.languages:
+            return changed, None
+        return changed, await self._not_served(changed, message, language)
+
+    async def _not_served(self, conversation: Conversation, to: Message, language: str) -> Message:
+        """ "I can only help in …", in the customer's language where the catalogue has one
+        (then in the assistant's default language too)."""
+        served = self._contract.languages
+        default = self._catalogue.default
+        text = self._catalogue.text(
+            "language.not_served", default, languages=served_list(self._catalogue, served, default)
+        )
+        if language not in served and self._catalogue.has_language(language):
+            own = self._catalogue.text(
+                "language.not_served",
+                language,
+                languages=served_list(self._catalogue, served, language),
+            )
+            text = f"{own}\n\n{text}"
+        return await self._reply(
+            conversation, to, BotReply(text=text), {"notice": "language_not_served"}
+        )
+
+    async def _switch_language(
+        self, conversation: Conversation, message: Message, language: str
+    ) -> Delivery:
+        """The customer asked to speak another served language: switched, and said so in it."""
+        result = await self._store.set_language(conversation.id, language)
+        if result is not None:
+            conversation, event = result
+            log.info("conversation language switched to %s by the customer", language)
+            await self._publisher.publish([event])
+        if conversation.owner is not Owner.BOT:
+            if conversation.owner in (Owner.ASSIGNED, Owner.QUEUED):
+                self._listen(conversation, message)
+            return Delivery(message, [])
+        notice = await self._reply(
+            conversation,
+            message,
+            BotReply(text=self._catalogue.text("language.switched", language)),
+            {"notice": "language_switched"},
+        )
+        return Delivery(message, [notice])
 
     def _listen(self, conversation: Conversation, message: Message) -> None:
         if self._listener is not None:
@@ -218,10 +283,12 @@ class ConversationRouter:
         """The bot's replies, and whether the bot is already on its way to a person."""
         try:
             with BOT_TURN_SECONDS.time():
-                turn = await self._rasa.send(conversation.id, text)
+                turn = await self._rasa.send(conversation.id, text, slots=self._slots(conversation))
         except RasaUnavailable as exc:
             log.warning("Rasa unavailable: %s", exc)
-            notice = BotReply(text=texts.RASA_UNAVAILABLE)
+            notice = BotReply(
+                text=self._catalogue.text("gateway.rasa_unavailable", conversation.language)
+            )
             error = await self._reply(conversation, message, notice, {"error": RASA_UNAVAILABLE})
             return [error], False
         if turn.nlu is not None:
@@ -244,6 +311,12 @@ class ConversationRouter:
             }
             return replies + await self._hand_off(conversation, message, request), True
         return replies, False
+
+    def _slots(self, conversation: Conversation) -> dict[str, Any] | None:
+        """What Baton sets in the bot's tracker before a turn: the language to answer in."""
+        if self._language_slot is None:
+            return None
+        return {self._language_slot: self._catalogue.language(conversation.language)}
 
     def _identity(self, turn: BotTurn) -> Identity:
         """What the bot's slots say about who the customer is, by Baton's field names."""

@@ -1,10 +1,13 @@
-"""Every text the gateway itself shows to customers or API clients."""
+"""The gateway's words for API clients; what it says to customers is in the catalogue.
+
+Customers read the message catalogue (:mod:`baton.catalogue`, keys ``gateway.*``,
+``handoff.*``, ``wait.*``) in their conversation's language. API errors stay English: a
+developer reads them, and the widget shows its own words (``widget.*``).
+"""
 
 from __future__ import annotations
 
-RASA_UNAVAILABLE = (
-    "Sorry, I'm having trouble right now. Your message is saved — please try again shortly."
-)
+from baton.catalogue import Catalogue
 
 ERRORS: dict[str, str] = {
     "bad_request": "The request could not be understood.",
@@ -18,20 +21,9 @@ ERRORS: dict[str, str] = {
     "language_not_served": "{language!r} is not a language the assistant serves ({served}).",
 }
 
-# {position}: 1 = next; {wait}: a phrase such as "about 3 minutes"
-HANDOFF_QUEUED = (
-    "You're number {position} in line; a member of our team should be with you in {wait}."
-)
-HANDOFF_NEXT = "You're next in line; a member of our team should be with you in {wait}."
-HANDOFF_OFFLINE = (
-    "Our team is offline right now (hours: {hours}). Leave your message here and we'll "
-    "get back to you as soon as we're back — you don't need to stay on this page."
-)
-HANDED_BACK = "You're back with the virtual assistant. How else can I help?"
 
-
-def wait_phrase(seconds: int) -> str:
+def wait_phrase(catalogue: Catalogue, seconds: int, language: str | None) -> str:
+    """ "under a minute", "about 3 minutes", in ``language``."""
     if seconds < 60:
-        return "under a minute"
-    minutes = round(seconds / 60)
-    return "about a minute" if minutes == 1 else f"about {minutes} minutes"
+        return catalogue.text("wait.under_a_minute", language)
+    return catalogue.text("wait.minutes", language, count=round(seconds / 60))

@@ -133,3 +133,53 @@ def warm(candidates: Iterable[str]) -> None:
     wanted = frozenset(candidates)
     if len(wanted) >= 2:
         _detectors.get(wanted)
+
+
+# What customers call each language, in the five languages (stems: "angielsk" covers
+# angielski/angielsku, "englann" englanniksi, "norsk" norsk/norska, "ruotsi" ruotsiksi)
+_LANGUAGE_WORDS: dict[str, tuple[str, ...]] = {
+    "en": ("english", "engelsk", "englan", "englann", "angielsk", "eng"),
+    "nb": ("norwegian", "norsk", "bokmål", "bokmal", "norja", "norwesk", "norweg"),
+    "sv": ("swedish", "svensk", "ruotsi", "szwedzk"),
+    "fi": ("finnish", "finsk", "suome", "suomi", "suomeksi", "fińsk", "finsku"),
+    "pl": ("polish", "polsk", "puola", "polski", "polsku", "polskiego"),
+}
+# words that make a message about a language a request to speak it
+_SWITCH_CUES = frozenset(
+    "speak talk write chat continue switch change answer reply in please language "
+    "snakke prate skrive fortsette bytte svare på språk kan vi "
+    "tala prata skriva fortsätta byta svara språk "
+    "puhua puhutaan puhutko kirjoittaa jatketaan vaihda vastaa kieli kielellä voimmeko "
+    "mówić mowic rozmawiać rozmawiac pisać pisac kontynuować zmień zmien odpowiadać po język "
+    "jezyk proszę prosze czy możemy mozemy "
+    # "English, thanks": a language and a courtesy is a request too
+    "thanks thank you takk tack kiitos dzięki dzieki dziękuję dziekuje ok".split()
+)
+_MAX_SWITCH_WORDS = 7
+
+
+def requested(text: str, served: Iterable[str]) -> str | None:
+    """The served language a short message asks to switch to ("can we speak English?",
+    "på norsk, takk", "po polsku proszę", "suomeksi"), or None.
+
+    Only short messages count, and only with a request word or the language alone: a
+    question that merely names a language ("do you ship to Sweden?") is not a switch."""
+    words = [w.strip(".,!?¿¡:;\"'()").casefold() for w in text.split()]
+    words = [w for w in words if w]
+    if not words or len(words) > _MAX_SWITCH_WORDS:
+        return None
+    wanted = set(served)
+    found: set[str] = set()
+    for word in words:
+        for code, stems in _LANGUAGE_WORDS.items():
+            if code in wanted and any(
+                word == stem or (len(stem) >= 4 and word.startswith(stem)) for stem in stems
+            ):
+                found.add(code)
+    if len(found) != 1:
+        return None
+    language = found.pop()
+    rest = [w for w in words if not any(w.startswith(s) for s in _LANGUAGE_WORDS[language])]
+    if not rest or any(w in _SWITCH_CUES for w in rest):
+        return language
+    return None

@@ -46,7 +46,9 @@ def evaluate(stretch: Sequence[Message], settings: HandoffSettings) -> str | Non
     ):
         return Reason.LOW_CONFIDENCE.value
     scores = [
-        m.meta["sentiment"] for m in turns[-settings.sentiment_turns :] if "sentiment" in m.meta
+        m.meta["sentiment"]
+        for m in turns[-settings.sentiment_turns :]
+        if m.meta.get("sentiment") is not None  # None: not measured in that language
     ]
     if (
         len(scores) == settings.sentiment_turns

@@ -26,7 +26,7 @@ class MessageOut(TypedDict):
     agent_name: str | None  # who wrote an agent message
     nlu: NluOut | None  # only on customer messages the bot has seen
     article: dict[str, Any] | None  # a help-centre answer's source: id, title, url, score
-    sentiment: float | None  # customer messages: VADER compound, -1 (negative) .. +1
+    sentiment: float | None  # customer messages: -1 (negative) .. +1; None: not measured
 
 
 def message_out(message: Message) -> MessageOut:

@@ -17,11 +17,14 @@ import numpy as np
 from knowledge_index.search import KnowledgeIndex
 
 
-def top_scores(index: KnowledgeIndex, texts: Sequence[str]) -> list[float]:
-    """The best hit's score per text; a text with no hit scores -1."""
+def top_scores(
+    index: KnowledgeIndex, texts: Sequence[str], language: str | None = None
+) -> list[float]:
+    """The best hit's score per text (among ``language``'s articles when given); a text
+    with no hit scores -1."""
     scores = []
     for text in texts:
-        hits = index.search(text, k=1)
+        hits = index.search(text, k=1, language=language)
         scores.append(hits[0].score if hits else -1.0)
     return scores
 
@@ -50,6 +53,13 @@ def choose_threshold(answerable: Sequence[float], unanswerable: Sequence[float])
 
 
 def calibrate(
-    index: KnowledgeIndex, answerable: Sequence[str], unanswerable: Sequence[str]
+    index: KnowledgeIndex,
+    answerable: Sequence[str],
+    unanswerable: Sequence[str],
+    language: str | None = None,
 ) -> dict[str, Any]:
-    return choose_threshold(top_scores(index, answerable), top_scores(index, unanswerable))
+    """The threshold for questions in ``language`` (searched among its articles), or for
+    the whole help centre."""
+    return choose_threshold(
+        top_scores(index, answerable, language), top_scores(index, unanswerable, language)
+    )

@@ -163,6 +163,14 @@ class KnowledgeIndex:
         value = calibration.get("threshold")
         return float(value) if value is not None else None
 
+    def threshold_for(self, language: str | None) -> float | None:
+        """The threshold calibrated on questions in ``language`` (scores differ between
+        languages: MiniLM reads English best), else :attr:`threshold`."""
+        calibration = self.manifest.get("calibration") or {}
+        own = (calibration.get("languages") or {}).get(language or "") or {}
+        value = own.get("threshold")
+        return float(value) if value is not None else self.threshold
+
     @classmethod
     def load(
         cls, index_dir: Path, embedder: TextEmbedder, default_language: str = DEFAULT_LANGUAGE
@@ -264,7 +272,7 @@ class KnowledgeIndex:
         instead, if their best scores higher. Each hit's ``language`` says which it is, so
         the caller can say an answer is only available in another language."""
         own = self.search(query, k, weights, language=language)
-        limit = self.threshold if threshold is None else threshold
+        limit = self.threshold_for(language) if threshold is None else threshold
         if own and (limit is None or own[0].score >= limit):
             return own
         others = self._search_in(query, k, weights, language, self.languages - {language})

@@ -26,7 +26,13 @@ from handoff.records import Message
 from handoff.store import to_message
 from retraining.clustering import centroid, cluster
 from retraining.export import normalise
-from retraining.failures import FALLBACK_INTENT, Failure, failures
+from retraining.failures import (
+    FALLBACK_INTENT,
+    Failure,
+    conversation_languages,
+    failures,
+    is_served,
+)
 from retraining.labels import LabelBook
 from retraining.project import bot_examples_by_intent
 
@@ -45,6 +51,7 @@ class Member:
     source: str
     intent: str | None  # what the NLU made of it
     confidence: float | None
+    language: str | None = None  # the conversation's language, None while unknown
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +63,7 @@ class Cluster:
     suggestion_score: float  # cosine of the cluster to that intent's nearest example
     nlu_intent: str | None  # the NLU's most frequent guess (not a fallback), if any
     examples: list[str] = field(default_factory=list)  # distinct texts, up to a few
+    language: str | None = None  # every member's conversation is in it (None: unknown)
 
     @property
     def size(self) -> int:
@@ -74,9 +82,15 @@ class Inbox:
         similarity: float,
         scan: int,
         rejection_intents: Sequence[str] = ("deny",),
+        declined_intents: Sequence[str] = (),
+        languages: Sequence[str] = (),
     ) -> None:
         self._sessions = sessions
         self._labels = labels
+        # out-of-scope answers and unserved languages are failures for the knowledge owners
+        self._declined = frozenset(declined_intents)
+        self._languages = frozenset(languages)
+        self._language_of: dict[int, str | None] = {}
         self._load_embedder = embedder
         self._embedder: Embedder | None = None
         self._bot_dir = bot_dir
@@ -107,17 +121,21 @@ class Inbox:
             transcripts: dict[str, list[Message]] = {}
             for row in rows:
                 transcripts.setdefault(row.conversation_id, []).append(to_message(row))
+            languages = await conversation_languages(session, transcripts)
         labelled = await self._labels.labelled_ids(first)
         found = [
             f
-            for transcript in transcripts.values()
+            for conversation_id, transcript in transcripts.items()
             for f in failures(
                 transcript,
                 low_confidence=self._low_confidence,
                 rejection_intents=self._rejection_intents,
+                declined_intents=self._declined,
+                served=is_served(languages.get(conversation_id), self._languages),
             )
             if f.message.id not in labelled
         ]
+        self._language_of = {f.message.id: languages.get(f.message.conversation_id) for f in found}
         return sorted(found, key=lambda f: f.message.id)
 
     async def clusters(self) -> list[Cluster]:
@@ -127,8 +145,16 @@ class Inbox:
         async with self._lock:  # one refresh embeds at a time; the next reuses its vectors
             vectors = await self._vectors_of(found)
             index = await self._intent_examples()
-        groups = await asyncio.to_thread(cluster, vectors, self._similarity)
-        return [self._describe(found, vectors, members, index) for members in groups]
+        # grouped within each language: a Polish and a Swedish message are labelled apart
+        by_language: dict[str | None, list[int]] = {}
+        for position, failure in enumerate(found):
+            by_language.setdefault(self._language_of.get(failure.message.id), []).append(position)
+        described = []
+        for rows in by_language.values():
+            groups = await asyncio.to_thread(cluster, vectors[rows], self._similarity)
+            for members in groups:
+                described.append(self._describe(found, vectors, [rows[m] for m in members], index))
+        return sorted(described, key=lambda c: (-c.size, c.id))
 
     async def _embedder_loaded(self) -> Embedder:
         if self._embedder is None:
@@ -176,6 +202,7 @@ class Inbox:
                 f.source.value,
                 f.message.nlu.intent if f.message.nlu else None,
                 f.message.nlu.confidence if f.message.nlu else None,
+                self._language_of.get(f.message.id),
             )
             for f in picked
         ]
@@ -200,4 +227,5 @@ class Inbox:
             suggestion_score=round(score, 3),
             nlu_intent=guesses.most_common(1)[0][0] if guesses else None,
             examples=examples,
+            language=people[0].language,
         )

@@ -20,7 +20,7 @@ from handoff.records import Message
 from handoff.store import to_message
 from retraining.errors import LabelConflict, MessagesNotFound, RetrainingError
 from retraining.export import Example, deduplicated, write_reviewed
-from retraining.failures import Source, failures
+from retraining.failures import Source, conversation_languages, failures, is_served
 from retraining.intents import OUT_OF_SCOPE, check_intent_name
 from retraining.models import ReviewLabelRow
 from retraining.new_intents import new_intents, write_new_intents
@@ -70,11 +70,15 @@ class LabelBook:
         *,
         low_confidence: float,
         rejection_intents: Sequence[str] = ("deny",),
+        declined_intents: Sequence[str] = (),
+        languages: Sequence[str] = (),
     ) -> None:
         self._sessions = sessions
         self._bot_dir = bot_dir
         self._low_confidence = low_confidence
         self._rejection_intents = tuple(rejection_intents)
+        self._declined = frozenset(declined_intents)
+        self._languages = frozenset(languages)
         self._export_lock = asyncio.Lock()
 
     async def label(
@@ -153,12 +157,15 @@ class LabelBook:
             by_conversation: dict[str, list[Message]] = {}
             for row in rows:
                 by_conversation.setdefault(row.conversation_id, []).append(to_message(row))
+            languages = await conversation_languages(session, by_conversation)
         found: dict[int, Source] = {}
-        for transcript in by_conversation.values():
+        for conversation_id, transcript in by_conversation.items():
             for failure in failures(
                 transcript,
                 low_confidence=self._low_confidence,
                 rejection_intents=self._rejection_intents,
+                declined_intents=self._declined,
+                served=is_served(languages.get(conversation_id), self._languages),
             ):
                 found[failure.message.id] = failure.source
         return found

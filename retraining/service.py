@@ -306,6 +306,8 @@ class Review:
             settings.bot_dir,
             low_confidence=settings.low_confidence,
             rejection_intents=rejection_intents,
+            declined_intents=settings.declined_intents,
+            languages=settings.languages,
         )
         inbox = Inbox(
             sessions,
@@ -316,6 +318,8 @@ class Review:
             similarity=settings.cluster_similarity,
             scan=settings.inbox_scan,
             rejection_intents=rejection_intents,
+            declined_intents=settings.declined_intents,
+            languages=settings.languages,
         )
         registry = Registry(sessions)
         deployer = Deployer(rasa_url, gate, registry, active_record=record_path(settings.models))

@@ -49,6 +49,12 @@ class ReviewSettings(BaseSettings):
     # intents whose recognition still ends with a person (not contained): the assistant's
     # handoff.intents and handoff.always_human_intents (ReviewSettings.for_contract)
     handoff_intents: list[str] = []
+    # intents that mean "out of scope": a message the bot declined with one is a failure
+    # the knowledge owners see (baton.yml conversation.out_of_scope_intents)
+    declined_intents: list[str] = []
+    # the languages the assistant serves: a message in another one is a failure too
+    # (baton.yml languages; empty: every language)
+    languages: list[str] = []
     # the longest a training run may take before it is stopped
     train_timeout_seconds: float = Field(default=1800, gt=0)
     # starting the candidate's short-lived Rasa server for the evaluation
@@ -64,6 +70,10 @@ class ReviewSettings(BaseSettings):
             ]
         if self.article_url_base is None:
             update["article_url_base"] = contract.knowledge.article_url_base
+        if not self.declined_intents:
+            update["declined_intents"] = list(contract.conversation.out_of_scope_intents)
+        if not self.languages:
+            update["languages"] = list(contract.languages)
         return self.model_copy(update=update)
 
     @property

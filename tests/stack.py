@@ -62,8 +62,10 @@ class Stack:
             BATON_PROJECT_DIR=str(self.project),
         )
 
-    async def new_conversation(self) -> tuple[str, str]:
-        body = (await self.http.post("/api/conversations")).json()
+    async def new_conversation(self, language: str | None = None) -> tuple[str, str]:
+        """A web chat conversation, started with the widget's ``language`` hint if given."""
+        hint = {"json": {"language": language}} if language else {}
+        body = (await self.http.post("/api/conversations", **hint)).json()
         return body["id"], body["token"]
 
     async def say(
@@ -82,11 +84,17 @@ class Stack:
         return replies
 
     def add_agent(
-        self, agent_id: str, skills: str = "general,orders,billing,technical"
+        self,
+        agent_id: str,
+        skills: str = "general,orders,billing,technical",
+        languages: str | None = None,
     ) -> dict[str, str]:
-        """Create an agent as an operator does (`baton agent add`); returns its auth header."""
+        """Create an agent as an operator does (`baton agent add`, with the ``languages`` it
+        speaks if given); returns its auth header."""
+        speaks = ["--languages", languages] if languages else []
         result = subprocess.run(
-            [str(paths.VENV_BIN / "baton"), "agent", "add", agent_id, "--skills", skills],
+            [str(paths.VENV_BIN / "baton"), "agent", "add", agent_id, "--skills", skills,
+             *speaks],
             env=self.command_env(),
             capture_output=True, text=True, timeout=60, check=True,
         )  # fmt: skip

@@ -233,6 +233,12 @@
       item.append(el("div", { class: "nlu" }));
       showNlu(item, message.nlu, view.fallbacks.has(message.id));
       if (typeof message.sentiment === "number") { view.sentiments.push(message.sentiment); showSentiment(view); }
+      else if (message.sentiment === null && !view.sentiments.length) {
+        // Baton has no sentiment lexicon for the customer's language: say so, never guess
+        const badge = $(".sentiment", view.node);
+        badge.dataset.mood = "unmeasured";
+        badge.textContent = "Sentiment: not measured in this language";
+      }
     }
     view.transcript.append(item);
     view.transcript.scrollTop = view.transcript.scrollHeight;
@@ -424,7 +430,7 @@
     let cannedTimer = 0;
     const showCanned = async () => {
       let found = [];
-      try { found = await api("GET", `/api/handoff/canned?q=${encodeURIComponent(search.value)}`); } catch (_) { return; }
+      try { found = await api("GET", `/api/handoff/canned?q=${encodeURIComponent(search.value)}${view.language ? `&language=${encodeURIComponent(view.language)}` : ""}`); } catch (_) { return; }
       if (document.activeElement !== search) return; // picked or left meanwhile
       cannedList.replaceChildren(...found.map((item) => el("li", {},
         el("button", { type: "button", class: "canned-item", onclick: () => {

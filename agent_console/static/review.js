@@ -9,6 +9,8 @@
     rejected_answer: "answer turned down",
     fallback: "not understood",
     low_confidence: "unsure",
+    declined: "declined as out of scope",
+    language: "language not served",
   };
   let pollTimer = null;
 
@@ -64,7 +66,8 @@
   function clusterItem(cluster) {
     const item = el("li", { class: "cluster", "data-cluster": String(cluster.id) });
     const head = el("div", { class: "cluster-head" },
-      el("span", { class: "cluster-size", text: `${cluster.size} ${cluster.size === 1 ? "message" : "messages"}` }));
+      el("span", { class: "cluster-size", text: `${cluster.size} ${cluster.size === 1 ? "message" : "messages"}` }),
+      el("span", { class: "badge language", "data-language": cluster.language || "", text: cluster.language || "language unknown" }));
     for (const [source, count] of Object.entries(cluster.sources)) {
       head.append(el("span", { class: "source", "data-source": source, text: `${SOURCE_NAMES[source] || source} · ${count}` }));
     }
@@ -128,7 +131,13 @@
 
   async function loadInbox() {
     try {
-      const inbox = await api("GET", "/api/review/inbox");
+      const chosen = $("inbox-language").value;
+      const inbox = await api("GET", `/api/review/inbox${chosen ? `?language=${encodeURIComponent(chosen)}` : ""}`);
+      // one option per language that has failures, with its count; the choice is kept
+      const counts = inbox.languages || {};
+      $("inbox-language").replaceChildren(el("option", { value: "", text: "all" }),
+        ...Object.entries(counts).map(([code, n]) => el("option", { value: code, text: `${code === "unknown" ? "not known" : code} (${n})` })));
+      $("inbox-language").value = chosen in counts ? chosen : "";
       $("inbox-loading").hidden = true;
       $("inbox-empty").hidden = inbox.clusters.length > 0;
       const groups = inbox.groups === 1 ? "1 group" : `${inbox.groups} groups`;
@@ -392,6 +401,7 @@
     }
   });
   $("refresh").addEventListener("click", () => loadInbox());
+  $("inbox-language").addEventListener("change", () => loadInbox());
   for (const button of document.querySelectorAll("[data-close]")) {
     button.addEventListener("click", () => button.closest("dialog").close());
   }

@@ -17,6 +17,7 @@ def create_fake_rasa() -> FastAPI:
     app.state.latest = {}
     app.state.received = []
     app.state.parsed = []  # texts sent to /model/parse (NLU only, no conversation)
+    app.state.slots = {}  # sender -> the slots set through the tracker API
 
     @app.get("/status")
     async def status() -> dict[str, str]:
@@ -113,11 +114,18 @@ def create_fake_rasa() -> FastAPI:
     @app.post("/conversations/{sender}/tracker/events")
     async def append_events(sender: str, request: Request) -> dict[str, Any]:
         for event in await request.json():
-            app.state.received.append((sender, f"event:{event['event']}"))
+            if event["event"] == "slot":  # Baton setting the language slot, say
+                app.state.slots.setdefault(sender, {})[event["name"]] = event.get("value")
+            else:
+                app.state.received.append((sender, f"event:{event['event']}"))
         return {"sender_id": sender}
 
     @app.get("/conversations/{sender}/tracker")
     async def tracker(sender: str) -> dict[str, Any]:
-        return {"sender_id": sender, "latest_message": app.state.latest.get(sender, {})}
+        return {
+            "sender_id": sender,
+            "latest_message": app.state.latest.get(sender, {}),
+            "slots": app.state.slots.get(sender, {}),
+        }
 
     return app

@@ -17,10 +17,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from baton_actions import asks, validation
+from baton_actions import asks, contract, validation
 from baton_actions import texts as baton_texts
 from baton_actions.names import NO_ORDER_NUMBER
 from baton_actions.parsing import read_order_number
+from baton_actions.texts import say
 from baton_actions.validation import SlotValues
 
 from . import texts
@@ -55,26 +56,31 @@ class ActionOrderStatus(Action):
         number = (
             read_order_number(str(value)).number if value and value != NO_ORDER_NUMBER else None
         )
-        talk_to_person = baton_texts.talk_to_person()
+        language = contract.language(tracker)
+        talk_to_person = baton_texts.talk_to_person(language)
         if number is None:
-            dispatcher.utter_message(text=texts.NEED_ORDER_NUMBER, buttons=talk_to_person)
+            dispatcher.utter_message(
+                text=say("orders.need_order_number", language), buttons=talk_to_person
+            )
             return []
         try:
             book = await asyncio.to_thread(self._order_book)
         except OrderBookError:
             logger.exception("cannot read the orders file")
-            dispatcher.utter_message(text=texts.ORDERS_UNAVAILABLE, buttons=talk_to_person)
+            dispatcher.utter_message(
+                text=say("orders.unavailable", language), buttons=talk_to_person
+            )
             return []
         order = book.find(number)
         if order is None:
             dispatcher.utter_message(
-                text=texts.order_not_found(number),
-                buttons=[texts.CHECK_ANOTHER_ORDER, *talk_to_person],
+                text=say("orders.not_found", language, number=number),
+                buttons=[texts.check_another_order(language), *talk_to_person],
             )
             return [SlotSet(ORDER_NUMBER, None)]
-        buttons = [texts.START_A_RETURN] if order.status is OrderStatus.DELIVERED else []
+        buttons = [texts.start_a_return(language)] if order.status is OrderStatus.DELIVERED else []
         dispatcher.utter_message(
-            text=texts.order_status(order), buttons=[*buttons, *talk_to_person]
+            text=texts.order_status(order, language), buttons=[*buttons, *talk_to_person]
         )
         return [SlotSet(ORDER_NUMBER, number)] if number != value else []
 
@@ -105,5 +111,5 @@ class ActionAskOrderNumber(asks.ActionAskOrderNumber):
 
     def question(self, tracker: Tracker) -> str:
         if tracker.active_loop.get("name") == ORDER_NUMBER_FORM:
-            return texts.ASK_ORDER_NUMBER_FOR_LOOKUP
+            return say("orders.ask_order_number", contract.language(tracker))
         return super().question(tracker)

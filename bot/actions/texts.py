@@ -1,98 +1,73 @@
 """What the Voltify demo's own actions say: order statuses, the lookup's question, topics.
 
-Baton's words for identity, handoff and knowledge answers are in `baton_actions.texts`
-(and its `Button` helpers are used here); these name the demo shop's orders and intents.
+The words are in the assistant's catalogue, ``locales/<language>.yml`` next to this package
+(keys ``orders.*`` and ``topics.*``), said in the conversation's language with
+:func:`baton_actions.texts.say`; Baton's words for identity, handoff and knowledge answers
+are Baton's own keys of the same catalogue.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Final, assert_never
+from typing import assert_never
 
-from baton_actions.texts import Button, button
+from baton_actions import contract
+from baton_actions.texts import Button, button, say
 
 from .orders import Cancelled, Delivered, Order, Processing, Refunded, Shipped
 
-# --- order status -----------------------------------------------------------------------
 
-ASK_ORDER_NUMBER_FOR_LOOKUP: Final = (
-    "Sure, I can check that. What's your order number? It's the 5 to 8 digit number in your "
-    "order confirmation email."
-)
-CHECK_ANOTHER_ORDER: Final = button("Check another order", "order_status")
-START_A_RETURN: Final = button("Start a return", "returns")
+def _day(day: date, language: str) -> str:
+    months = contract.catalogue().value("orders.months", language)
+    return say("orders.date", language, day=day.day, month=months[day.month - 1], year=day.year)
 
 
-def _day(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
-def _items(order: Order) -> str:
-    if len(order.items) == 1:
-        return order.items[0]
-    return f"{', '.join(order.items[:-1])} and {order.items[-1]}"
-
-
-def order_status(order: Order) -> str:
+def order_status(order: Order, language: str) -> str:
     """The status of one order, always naming its number."""
-    lead = f"Order {order.number} ({_items(order)})"
+    items = contract.catalogue().join(list(order.items), language)
+    lead = say("orders.lead", language, number=order.number, items=items)
     match order.progress:
         case Processing(estimated_dispatch=dispatch):
-            return (
-                f"{lead} is being prepared in our warehouse. "
-                f"We expect to dispatch it by {_day(dispatch)}."
-            )
+            return say("orders.processing", language, lead=lead, day=_day(dispatch, language))
         case Shipped(carrier=carrier, tracking_number=tracking, estimated_delivery=due):
-            return (
-                f"{lead} is on its way with {carrier}, tracking number {tracking}. "
-                f"Expected delivery: {_day(due)}."
+            return say(
+                "orders.shipped",
+                language,
+                lead=lead,
+                carrier=carrier,
+                tracking=tracking,
+                day=_day(due, language),
             )
         case Delivered(delivered_on=delivered):
-            return f"{lead} was delivered on {_day(delivered)}."
+            return say("orders.delivered", language, lead=lead, day=_day(delivered, language))
         case Cancelled(cancelled_on=cancelled):
-            return f"{lead} was cancelled on {_day(cancelled)}. You haven't been charged for it."
+            return say("orders.cancelled", language, lead=lead, day=_day(cancelled, language))
         case Refunded(refunded_on=refunded, refund_amount=amount):
-            return (
-                f"{lead} was refunded on {_day(refunded)}: {amount} back to your original "
-                "payment method. Banks usually take 3 to 5 business days to show it."
+            return say(
+                "orders.refunded", language, lead=lead, day=_day(refunded, language), amount=amount
             )
         case _:
             assert_never(order.progress)
 
 
-def order_not_found(number: str) -> str:
-    return (
-        f"I couldn't find order {number}. Please check the number: it's in your order "
-        "confirmation email."
-    )
+def check_another_order(language: str) -> Button:
+    return button(say("orders.button_check_another", language), "order_status")
 
 
-NEED_ORDER_NUMBER: Final = (
-    "No problem. Without an order number I can't look the order up myself, "
-    "but a colleague can find it from your email address."
-)
-ORDERS_UNAVAILABLE: Final = (
-    "Sorry, I can't reach our order system right now. A colleague can check it for you."
-)
+def start_a_return(language: str) -> Button:
+    return button(say("orders.button_start_return", language), "returns")
 
-# --- knowledge answers: the topics offered when the bot asks for other words -------------
 
-TOPIC_BUTTONS: Final[list[Button]] = [
-    button("Track my order", "order_status"),
-    button("Returns", "returns"),
-    button("Delivery options", "delivery_options"),
-]
-# a clicked topic button sends only its intent ("/returns"): the question it stands for
-KNOWLEDGE_TOPIC_QUESTIONS: Final[dict[str, str]] = {
-    "returns": "How do I return a product?",
-    "delivery_options": "What delivery options do you offer and what do they cost?",
-    "refund_status": "When will I get my refund?",
-    "invoice": "Where can I find my invoice?",
-    "payment_problem": "My payment did not work",
-    "account_password": "How do I reset my password?",
-    "product_question": "Where can I find product specifications and advice?",
-    "stock_availability": "When will a sold-out product be back in stock?",
-    "warranty": "How do I make a warranty claim?",
-    "discount_code": "How do I use a discount code?",
-    "contact_hours": "When is customer service open?",
-}
+def topic_buttons(language: str) -> list[Button]:
+    """The topics offered when the bot asks for other words."""
+    return [
+        button(say("topics.button_track_order", language), "order_status"),
+        button(say("topics.button_returns", language), "returns"),
+        button(say("topics.button_delivery_options", language), "delivery_options"),
+    ]
+
+
+def topic_questions(language: str) -> dict[str, str]:
+    """A clicked topic button sends only its intent ("/returns"): the question it stands for."""
+    questions = contract.catalogue().value("topics.questions", language)
+    return {str(k): str(v) for k, v in questions.items()}

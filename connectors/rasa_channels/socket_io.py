@@ -29,7 +29,6 @@ from typing import Any
 import socketio
 from fastapi import FastAPI
 
-from connectors import texts
 from connectors.rasa_channels.service import RasaChannels
 from connectors.rasa_channels.settings import RasaChannelSettings
 from connectors.rasa_channels.wire import (
@@ -145,7 +144,11 @@ class SocketChannel:
             # a notice for this socket only, outside the record, as the other channels give
             await self.sio.emit(
                 self._settings.socketio_bot_message_evt,
-                {"text": texts.TOO_LONG.format(limit=exc.limit)},
+                {
+                    "text": channels.intake.router.catalogue.text(
+                        "channels.too_long", limit=exc.limit
+                    )
+                },
                 to=sid,
             )
             return error_body(exc.code, exc.message)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,6 +14,8 @@ from connectors import texts
 from connectors.outbound import SendFailed, SendRefused
 from connectors.slack.events import BUTTON_ACTION, CHANNEL, escape
 from connectors.splitting import split_text
+
+log = logging.getLogger(__name__)
 
 # Slack truncates text past 40,000 characters and advises 4,000; a section block holds 3,000
 TEXT_LIMIT = 4000
@@ -77,6 +80,24 @@ class SlackSender:
     def __init__(self, client: AsyncWebClient, team: str = "Support") -> None:
         self._client = client
         self._team = team
+        self._locales: dict[str, str | None] = {}
+
+    async def locale(self, user: str) -> str | None:
+        """The Slack user's locale ("nb-NO"), asked once per user; None when Slack does not
+        say (or cannot be reached: the language is then detected from what they write)."""
+        if user in self._locales:
+            return self._locales[user]
+        try:
+            response = await self._client.users_info(user=user, include_locale=True)
+            locale = (response.get("user") or {}).get("locale")
+        except (SlackApiError, SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
+            log.info("slack locale of %s unknown: %s", user, exc)
+            return None
+        value = locale if isinstance(locale, str) and locale else None
+        if len(self._locales) >= 10_000:
+            self._locales.clear()
+        self._locales[user] = value
+        return value
 
     def parts(self, body: dict[str, Any]) -> Sequence[dict[str, Any]]:
         return render(body, self._team)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlencode
 
-from connectors import texts
 from connectors.inbox import Delivery
 from connectors.intake import Intake
 from connectors.links import Link
@@ -53,7 +52,8 @@ class TelegramHandler:
             log.info("telegram update %s ignored: %s", delivery.delivery_id, action.reason)
             return
         if isinstance(action, StaleCallback):
-            await self._sender.answer_callback(action.callback_id, texts.BUTTON_EXPIRED)
+            expired = self._intake.router.catalogue.text("channels.button_expired")
+            await self._sender.answer_callback(action.callback_id, expired)
             return
         if isinstance(action, Start) and action.code is not None:
             await self._continue(action.chat_id, action.code, notice_key)
@@ -63,7 +63,8 @@ class TelegramHandler:
             CHANNEL, address(action.chat_id), target(action.chat_id), language_hint=hint
         )
         if isinstance(action, NotText):
-            await self._intake.notify(link, notice_key, texts.ONLY_TEXT)
+            text = await self._intake.say(link.conversation_id, "channels.only_text")
+            await self._intake.notify(link, notice_key, text)
             return
         if isinstance(action, Start):
             await self._say(link, "/start", f"tg:{action.chat_id}:{action.message_id}",
@@ -72,16 +73,18 @@ class TelegramHandler:
         if isinstance(action, ContinueOnWeb):
             code = await self._intake.links.issue_code(link.conversation_id, "web")
             link_url = f"{self._web_chat_url}?{urlencode({'baton_continue': code})}"
-            await self._intake.notify(
-                link, notice_key, texts.CONTINUE_ON_WEB.format(link=link_url, code=code)
+            text = await self._intake.say(
+                link.conversation_id, "channels.continue_on_web", link=link_url, code=code
             )
+            await self._intake.notify(link, notice_key, text)
             return
         if isinstance(action, ButtonClick):
             button = await self._intake.button(
                 link.conversation_id, action.message_id, action.index
             )
             if button is None:
-                await self._sender.answer_callback(action.callback_id, texts.BUTTON_EXPIRED)
+                expired = await self._intake.say(link.conversation_id, "channels.button_expired")
+                await self._sender.answer_callback(action.callback_id, expired)
                 return
             await self._sender.answer_callback(action.callback_id)
             await self._say(link, button["title"], f"tgcb:{action.callback_id}", notice_key,
@@ -106,7 +109,8 @@ class TelegramHandler:
         conversation_id = await self._intake.links.redeem_code(code, CHANNEL)
         if conversation_id is None:
             link = await self._intake.conversation(CHANNEL, address(chat_id), target(chat_id))
-            await self._intake.notify(link, notice_key, texts.CODE_INVALID)
+            text = await self._intake.say(link.conversation_id, "channels.code_invalid")
+            await self._intake.notify(link, notice_key, text)
             return
         await self._intake.links.attach(conversation_id, CHANNEL, address(chat_id), target(chat_id))
         log.info("telegram chat %s continues conversation %s", chat_id, conversation_id)

@@ -10,7 +10,7 @@ from typing_extensions import TypedDict  # pydantic needs it on Python 3.11
 
 from connectors.base import Inbound
 from connectors.webchat.tokens import bearer, hash_token, issue_token
-from gateway.errors import InvalidToken
+from gateway.errors import InvalidToken, LanguageNotServed
 from gateway.services import ServicesDep
 from handoff.language import served
 from handoff.records import Conversation
@@ -31,6 +31,16 @@ class NewConversation(BaseModel):
         description="The customer's language as a BCP 47 tag (the browser's navigator.language"
         " or the page's option); kept when the assistant serves it, else detected",
     )
+
+
+class ChosenLanguage(BaseModel):
+    language: str = Field(
+        max_length=35, description="A language the assistant serves (two letters or a BCP 47 tag)"
+    )
+
+
+class LanguageSet(TypedDict):
+    language: str  # the conversation's language now
 
 
 class SendMessage(BaseModel):
@@ -108,6 +118,21 @@ def create_router() -> APIRouter:
             "replies": [message_out(m) for m in delivery.replies],
             "duplicate": delivery.duplicate,
         }
+
+    @router.put("/{conversation_id}/language")
+    async def set_language(
+        body: ChosenLanguage, conversation: AuthorisedConversation, services: ServicesDep
+    ) -> LanguageSet:
+        """The customer chose a language (the widget's menu): the bot and Baton answer in it
+        from the next message on; the agent sees the change."""
+        served_languages = services.project.contract.languages
+        language = served(body.language, served_languages)
+        if language is None:
+            raise LanguageNotServed(body.language, served_languages)
+        result = await services.store.set_language(conversation.id, language)
+        if result is not None:
+            await services.publisher.publish([result[1]])
+        return {"language": language}
 
     @router.get("/{conversation_id}")
     async def get_transcript(

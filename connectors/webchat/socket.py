@@ -48,6 +48,9 @@ def customer_frame(event: Event) -> Event | None:
         return event
     if kind == "owner":
         return {"type": "owner", "owner": event["owner"], "agent_name": event.get("agent_name")}
+    if kind == "language":
+        # the widget's own words follow the conversation's language
+        return {"type": "language", "language": event.get("language")}
     return None
 
 
@@ -68,6 +71,7 @@ async def _serve(websocket: WebSocket, services: Services, conversation: Convers
                 "type": "ready",
                 "conversation_id": conversation.id,
                 "owner": current.owner.value,
+                "language": current.language,
                 "messages": [message_out(m) for m in history],
             }
         )

@@ -51,5 +51,7 @@ def other_assistant(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     (folder / "baton.yml").write_text(OTHER_CONTRACT)
     monkeypatch.setenv("BATON_PROJECT_DIR", str(folder))
     contract.contract.cache_clear()
+    contract.project.cache_clear()
     yield folder
     contract.contract.cache_clear()  # the next test reads the demo's again
+    contract.project.cache_clear()

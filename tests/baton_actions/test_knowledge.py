@@ -55,8 +55,13 @@ def help_centre(index_folder: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
 class WithTopics(ActionKnowledgeAnswer):
     """An assistant's answer action offering its own topics."""
 
-    topic_buttons = [texts.button("Returns", "returns"), texts.button("Delivery", "delivery")]
-    topic_questions = {"returns": "How do I send a product back for a refund?"}
+    TOPICS = [texts.button("Returns", "returns"), texts.button("Delivery", "delivery")]
+
+    def topic_buttons(self, language: str) -> list[texts.Button]:
+        return self.TOPICS
+
+    def topic_questions(self, language: str) -> dict[str, str]:
+        return {"returns": "How do I send a product back for a refund?"}
 
 
 async def answer(
@@ -79,7 +84,7 @@ async def test_a_known_question_gets_passage_link_and_did_that_help(help_centre:
     assert article["custom"]["article"]["id"] == "returns"
     assert article["custom"]["article"]["score"] >= threshold(help_centre)
     assert article["custom"]["article"]["threshold"] == threshold(help_centre)
-    assert question["text"] == texts.DID_THAT_HELP
+    assert question["text"] == texts.say("knowledge.did_that_help", "en")
     assert [b["payload"] for b in question["buttons"]] == ["/affirm", "/deny"]
     assert events[0] == SlotSet(KNOWLEDGE_ARTICLE, "returns")
     assert events[1]["name"] == KNOWLEDGE_SCORE
@@ -125,8 +130,8 @@ def test_a_topic_button_stands_for_the_assistants_question_else_the_intents_word
 
 async def test_a_miss_asks_once_for_other_words(help_centre: Path) -> None:
     messages, events = await answer("tell me a joke about penguins", intent="nlu_fallback")
-    assert [m["text"] for m in messages] == [texts.knowledge_rephrase(with_topics=False)]
-    assert messages[0]["buttons"] == texts.talk_to_person()
+    assert [m["text"] for m in messages] == [texts.knowledge_rephrase("en", with_topics=False)]
+    assert messages[0]["buttons"] == texts.talk_to_person("en")
     assert events == [SlotSet(KNOWLEDGE_MISSES, 1), SlotSet(KNOWLEDGE_ARTICLE, None)]
 
 
@@ -134,12 +139,12 @@ async def test_a_miss_offers_the_assistants_topics(help_centre: Path) -> None:
     messages, _ = await answer("tell me a joke about penguins", "nlu_fallback", action=WithTopics())
     [message] = messages
     assert message["text"].endswith("Or pick one of these:")
-    assert message["buttons"] == [*WithTopics.topic_buttons, *texts.talk_to_person()]
+    assert message["buttons"] == [*WithTopics.TOPICS, *texts.talk_to_person("en")]
 
 
 async def test_a_second_miss_hands_over(help_centre: Path) -> None:
     messages, events = await answer("penguin jokes please", intent="nlu_fallback", misses=1)
-    assert [m["text"] for m in messages] == [texts.KNOWLEDGE_HANDOFF]
+    assert [m["text"] for m in messages] == [texts.say("knowledge.handoff", "en")]
     assert events == [
         SlotSet(KNOWLEDGE_MISSES, 0),
         SlotSet(HANDOFF_REASON, "knowledge_not_found"),
@@ -162,20 +167,20 @@ async def test_without_an_index_the_customer_is_told_and_offered_a_person(
         messages, events = await answer("how do I return this?")
     finally:
         HelpCentre.reset()
-    assert messages[0]["text"] == texts.KNOWLEDGE_UNAVAILABLE
-    assert messages[0]["buttons"] == texts.talk_to_person()
+    assert messages[0]["text"] == texts.say("knowledge.unavailable", "en")
+    assert messages[0]["buttons"] == texts.talk_to_person("en")
     assert events == []
 
 
 @pytest.mark.parametrize(
     ("intent", "misses", "text", "events"),
     [
-        ("affirm", 1, texts.KNOWLEDGE_HELPED, [SlotSet(KNOWLEDGE_MISSES, 0)]),
-        ("deny", 0, texts.KNOWLEDGE_NOT_HELPED, [SlotSet(KNOWLEDGE_MISSES, 1)]),
+        ("affirm", 1, texts.say("knowledge.helped", "en"), [SlotSet(KNOWLEDGE_MISSES, 0)]),
+        ("deny", 0, texts.say("knowledge.not_helped", "en"), [SlotSet(KNOWLEDGE_MISSES, 1)]),
         (
             "deny",
             1,
-            texts.KNOWLEDGE_HANDOFF,
+            texts.say("knowledge.handoff", "en"),
             [
                 SlotSet(KNOWLEDGE_MISSES, 0),
                 SlotSet(HANDOFF_REASON, "knowledge_rejected"),

@@ -196,8 +196,8 @@ def test_knowledge_answer_offers_the_demos_topics_under_batons_name() -> None:
     action = demo_actions().ActionKnowledgeAnswer()
     assert isinstance(action, knowledge.ActionKnowledgeAnswer)
     assert action.name() == "action_knowledge_answer"
-    assert {b["payload"] for b in action.topic_buttons} == {
+    assert {b["payload"] for b in action.topic_buttons("en")} == {
         "/order_status", "/returns", "/delivery_options"
     }  # fmt: skip
     tracker = make_tracker(text="/returns", intent="returns")
-    assert knowledge.search_text(tracker, action.topic_questions) == "How do I return a product?"
+    assert knowledge.search_text(tracker, action.topic_questions("en")) == "How do I return a product?"

@@ -161,3 +161,76 @@ async def test_an_unknown_conversation_has_no_language_to_set(gateway: RunningGa
         headers=await gateway.sign_in("dana"),
     )
     assert missing.status_code == 404
+
+
+async def test_the_bot_is_told_the_language_and_a_switch_in_words_is_answered_in_it(
+    gateway: RunningGateway,
+) -> None:
+    cid, token = await started(gateway, None)
+    auth = {"Authorization": f"Bearer {token}"}
+    await send(gateway, cid, auth, "hvor er pakken min?")
+    # the bot's language slot is set before its turn
+    assert gateway.rasa.state.slots[cid]["language"] == "nb"
+    switched = await send(gateway, cid, auth, "can we speak English?")
+    [reply] = switched["replies"]
+    assert reply["text"] == "Sure, let's continue in English."
+    assert await language_of(gateway, cid, token) == "en"
+    # the request itself is not the bot's to answer; the next message is, in English
+    assert (cid, "can we speak English?") not in gateway.rasa.state.received
+    await send(gateway, cid, auth, "where is my order")
+    assert gateway.rasa.state.slots[cid]["language"] == "en"
+
+
+async def test_an_unserved_language_is_told_what_is_served_in_its_own_words_too(
+    gateway: RunningGateway,
+) -> None:
+    cid, token = await started(gateway, None)
+    auth = {"Authorization": f"Bearer {token}"}
+    reply = await send(gateway, cid, auth, "var är mitt paket?")
+    notice, *bot = reply["replies"]
+    swedish, english = notice["text"].split("\n\n")
+    assert "English" in english and "norsk" in english and "polski" in english
+    assert swedish != english and "polski" in swedish
+    assert bot, "the conversation goes on with the bot"
+    # told once
+    again = await send(gateway, cid, auth, "hallå, finns det någon där?")
+    assert all("polski" not in r["text"] for r in again["replies"])
+
+
+async def test_the_widget_gets_its_words_and_greeting_in_the_customers_language(
+    gateway: RunningGateway,
+) -> None:
+    english = (await gateway.http.get("/api/widget/config")).json()
+    norwegian = (await gateway.http.get("/api/widget/config?language=nb-NO")).json()
+    unserved = (await gateway.http.get("/api/widget/config?language=de")).json()
+    assert english["language"] == "en" and norwegian["language"] == "nb"
+    assert unserved["language"] == "en"  # the default, for a language not served
+    assert set(norwegian["languages"]) == set(SERVED)
+    assert norwegian["languages"]["nb"] == "norsk"
+    assert norwegian["texts"]["placeholder"] != english["texts"]["placeholder"]
+    assert set(norwegian["texts"]) == set(english["texts"])
+    assert norwegian["greeting"].startswith("Hei")
+    too_long = await gateway.http.get("/api/widget/config", params={"language": "x" * 40})
+    assert too_long.status_code == 422
+
+
+async def test_the_customer_chooses_a_served_language_and_hears_the_queue_in_it(
+    gateway: RunningGateway,
+) -> None:
+    cid, token = await started(gateway, {"language": "en"})
+    auth = {"Authorization": f"Bearer {token}"}
+    path = f"/api/conversations/{cid}/language"
+    refused = await gateway.http.put(path, json={"language": "nb"})
+    assert refused.status_code == 401
+    unserved = await gateway.http.put(path, json={"language": "sv"}, headers=auth)
+    assert unserved.status_code == 422
+    assert unserved.json()["error"]["code"] == "language_not_served"
+    chosen = await gateway.http.put(path, json={"language": "nb-NO"}, headers=auth)
+    assert chosen.status_code == 200 and chosen.json() == {"language": "nb"}
+    assert await language_of(gateway, cid, token) == "nb"
+    # handed off: the place in line is said in Norwegian
+    reply = await send(gateway, cid, auth, "I want a human, this is maria")
+    # (the fake bot's own words are its own; Baton's notice follows them)
+    queued = [r for r in reply["replies"] if r["text"] != "Connecting you to a person."]
+    english_queue = ("You're next in line", "You're number")
+    assert queued and not any(r["text"].startswith(english_queue) for r in queued)

@@ -81,6 +81,8 @@ class FakeSlack:
     # Socket Mode: envelopes to push to the connected app, and the envelope ids it acked
     envelopes: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
     acks: list[str] = field(default_factory=list)
+    # users.info's `locale` per user id (include_locale=true); absent users have none
+    locales: dict[str, str] = field(default_factory=dict)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -175,6 +177,12 @@ def create_fake_slack(token: str, app_token: str = "xapp-test") -> tuple[FastAPI
             return JSONResponse({"ok": True, "url": "https://voltify.slack.com/", "team": "Voltify",
                                  "user": "volt", "team_id": TEAM, "user_id": BOT_USER,
                                  "bot_id": BOT_ID})  # fmt: skip
+        if method == "users.info":
+            user = str(args.get("user"))
+            profile: dict[str, Any] = {"id": user}
+            if user in fake.locales and str(args.get("include_locale")).lower() in ("1", "true"):
+                profile["locale"] = fake.locales[user]
+            return JSONResponse({"ok": True, "user": profile})
         if method == "chat.postMessage":
             ts = f"1700000000.{next(fake._ts):06d}"
             return JSONResponse({"ok": True, "channel": args.get("channel"), "ts": ts,

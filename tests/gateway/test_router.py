@@ -70,7 +70,7 @@ class ScriptedRasa:
     sent: list[str] = field(default_factory=list)
     triggered: list[tuple[str, dict[str, str]]] = field(default_factory=list)
 
-    async def send(self, conversation_id: str, message: str) -> BotTurn:
+    async def send(self, conversation_id: str, message: str, slots: object = None) -> BotTurn:
         self.sent.append(message)
         return self.turns.pop(0)
 

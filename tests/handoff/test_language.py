@@ -7,7 +7,9 @@ import threading
 
 import pytest
 
-from handoff.language import DETECTED, candidates_for, detect, normalise, served
+from handoff.language import DETECTED, candidates_for, detect, normalise, requested, served
+
+SERVED = ("en", "nb", "sv", "fi", "pl")
 
 # what customers write to a support chat, five to seven per language
 SENTENCES: dict[str, list[str]] = {
@@ -124,3 +126,39 @@ def test_channel_hints_are_normalised(hint: str | None, code: str | None) -> Non
 def test_a_hint_counts_only_for_a_served_language() -> None:
     assert served("nb-NO", ["en", "nb"]) == "nb"
     assert served("de-DE", ["en", "nb"]) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        ("can we speak English?", "en"),
+        ("English please", "en"),
+        ("på norsk, takk", "nb"),
+        ("Kan vi prata svenska?", "sv"),
+        ("suomeksi kiitos", "fi"),
+        ("puhutko suomea?", "fi"),
+        ("czy możemy rozmawiać po polsku", "pl"),
+        ("po angielsku proszę", "en"),
+        ("svenska", "sv"),
+    ],
+)
+def test_a_short_request_to_switch_names_the_language(text: str, wanted: str) -> None:
+    assert requested(text, SERVED) == wanted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "do you ship to Sweden?",  # a country, not a request
+        "jeg vil snakke med et menneske",  # a person, in Norwegian: no language named
+        "I bought a Swedish keyboard and the English layout is wrong, can I exchange it",
+        "where is my order",
+        "English or Polish?",  # two languages: not a choice
+    ],
+)
+def test_naming_a_language_is_not_always_a_request(text: str) -> None:
+    assert requested(text, SERVED) is None
+
+
+def test_only_a_served_language_can_be_asked_for() -> None:
+    assert requested("can we speak Polish?", ["en", "nb"]) is None

@@ -69,3 +69,23 @@ def test_button_clicks_are_never_failures(meta: dict[str, Any]) -> None:
 def test_messages_the_bot_never_read_are_not_failures() -> None:
     unread = customer("hello agent", None)
     assert sources([unread]) == []
+
+
+def test_a_message_the_bot_declined_as_out_of_scope_is_a_failure_too() -> None:
+    a = customer("jeg vil snakke med et menneske", "out_of_scope", 0.58)
+    b = customer("what's the weather", "greet", 0.95)
+    found = failures([a, bot(a), b, bot(b)], low_confidence=0.5, declined_intents={"out_of_scope"})
+    assert [(f.message.text, f.source) for f in found] == [
+        ("jeg vil snakke med et menneske", Source.DECLINED)
+    ]
+
+
+def test_in_a_language_the_assistant_does_not_serve_every_read_message_fails_as_language() -> None:
+    a = customer("wo ist meine Bestellung", "order_status", 0.93)
+    b = customer("hallo", "nlu_fallback", 0.1)
+    c = customer("bitte", "deny", 0.2, payload="/deny")  # a click: never a failure
+    found = failures([a, bot(a), b, bot(b), c], low_confidence=0.5, served=False)
+    assert [(f.message.text, f.source) for f in found] == [
+        ("wo ist meine Bestellung", Source.LANGUAGE),
+        ("hallo", Source.LANGUAGE),
+    ]

@@ -68,3 +68,33 @@ async def test_alike_failures_group_into_one_row_with_a_suggested_intent(
     await customer_turn(store, "is the parcel supposed to be wet inside?")
     clusters = await reader.clusters()
     assert [c.size for c in clusters] == [3]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_groups_stay_within_one_language_and_say_which(
+    store: ConversationStore, tmp_path: Path, embedder: Embedder
+) -> None:
+    bot = bot_project(tmp_path)
+    book = LabelBook(store.sessions, bot, low_confidence=0.5, languages=["en", "nb"])
+    reader = Inbox(
+        store.sessions, book, lambda: embedder, bot,
+        low_confidence=0.5, similarity=0.55, scan=1000,
+        declined_intents=["out_of_scope"], languages=["en", "nb"],
+    )  # fmt: skip
+    for text in GIFT_CARDS[:2]:
+        english = await store.create_conversation("web", language="en")
+        await customer_turn(store, text, conversation_id=english.id)
+    norwegian = await store.create_conversation("web", language="nb")
+    await customer_turn(store, "jeg vil snakke med et menneske", "out_of_scope", 0.58,
+                        conversation_id=norwegian.id)  # fmt: skip
+    german = await store.create_conversation("web", language="de")
+    await customer_turn(store, "wo ist meine Bestellung", "order_status", 0.95,
+                        conversation_id=german.id)  # fmt: skip
+
+    clusters = await reader.clusters()
+    by_language = {c.language: c for c in clusters}
+    assert set(by_language) == {"en", "nb", "de"}
+    assert by_language["en"].size == 2
+    assert by_language["nb"].sources == {"declined": 1}
+    assert by_language["de"].sources == {"language": 1}
+    assert all(m.language == c.language for c in clusters for m in c.members)

@@ -20,6 +20,10 @@
   const script = document.currentScript || document.querySelector('script[src*="widget.js"]');
 
   const DEFAULT_BRAND = { title: "Chat with us", colour: "#4f46e5", greeting: "" };
+  // the widget's words until the server's arrive in the customer's language (baton/locales/en.yml)
+  const DEFAULT_TEXTS = {"status_bot": "Virtual assistant", "status_queued": "Waiting for a team member", "status_resolved": "Conversation resolved", "status_connecting": "Connecting…", "status_reconnecting": "Reconnecting…", "status_offline": "Chat unavailable", "chatting_with": "Chatting with {name}", "chatting_with_team": "Chatting with our team", "line_queued": "Waiting for a team member — someone will be with you shortly.", "line_assigned": "You're now chatting with {name}.", "line_assigned_anonymous": "A team member has joined the chat.", "line_bot": "You're chatting with the assistant again.", "line_resolved": "This conversation was marked as resolved. Write again any time.", "connection_lost": "Connection lost — reconnecting…", "conversation": "Conversation", "placeholder": "Type a message…", "input_label": "Type your message", "send": "Send message", "close": "Close chat", "open": "Open chat: {title}", "unread": "({count} unread)", "team_member": "Team member", "support_team": "Support team", "suggested_replies": "Suggested replies", "sending": "Sending…", "waiting_for_connection": "Waiting for connection…", "not_sent": "Not sent", "retry": "Retry", "retry_label": "Retry sending this message", "agent_typing": "{name} is typing", "someone_typing": "A team member is typing", "bot_typing": "The assistant is typing", "continue_on_telegram": "Continue on Telegram", "telegram_link": "Continue this conversation on Telegram (the link works once, for 15 minutes): {link}", "say_hello_first": "Say hello first, then continue on Telegram.", "telegram_unavailable": "Telegram is not available right now.", "not_allowed": "This site isn't allowed to use the chat.", "something_went_wrong": "Something went wrong.", "too_many": "You're sending messages very quickly. Please wait {seconds} seconds.", "language": "Language", "powered_by": "Powered by Baton"};
+  const T = { ...DEFAULT_TEXTS };
+  const t = (key, params = {}) => String(T[key] ?? DEFAULT_TEXTS[key] ?? key).replace(/\{(\w+)\}/g, (m, k) => (k in params ? String(params[k]) : m));
   const BRAND_WAIT_MS = 3000; // the widget stays hidden this long at most, waiting for its look
   const isColour = (v) => typeof v === "string" && Boolean(window.CSS && CSS.supports("color", v));
   const isText = (v) => typeof v === "string" && v.trim() !== "";
@@ -58,13 +62,18 @@
     brand.greeting = String(p.greeting ?? (typeof s.greeting === "string" ? s.greeting : DEFAULT_BRAND.greeting));
   };
   takeBrand(null);
-  const brandFetched = (async () => {
-    const everyOption = Object.values(config.page).every((v) => v !== null);
-    if (everyOption) return null; // the page says it all: nothing to ask
-    const res = await fetch(`${config.server}/api/widget/config`, { headers: { Accept: "application/json" } });
+  const LANGUAGE_KEY = `baton:${new URL(config.server).origin}:language`;
+  // the customer's choice in the menu, or the conversation's language, wins over the page's
+  let language = (() => { try { return localStorage.getItem(LANGUAGE_KEY); } catch { return null; } })() || config.language;
+  let languages = {}; // served languages, each named in itself: the menu
+  const fetchConfig = async (lang) => {
+    const query = lang ? `?language=${encodeURIComponent(lang)}` : "";
+    const res = await fetch(`${config.server}/api/widget/config${query}`, { headers: { Accept: "application/json" } });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     return res.json();
-  })().catch((e) => { console.warn(`BatonChat: no config from the server (${e.message}): using defaults`); return null; });
+  };
+  const brandFetched = fetchConfig(language)
+    .catch((e) => { console.warn(`BatonChat: no config from the server (${e.message}): using defaults`); return null; });
   const wsBase = config.server.replace(/^http/, "ws");
 
   // localStorage can throw (sandboxed iframes, some private modes): fall back to memory
@@ -81,15 +90,12 @@
   const TOKEN_KEY = `baton:${new URL(config.server).origin}:token`;
   const OPEN_KEY = `baton:${new URL(config.server).origin}:open`;
 
-  const STATUS = {
-    bot: "Virtual assistant", queued: "Waiting for a team member", resolved: "Conversation resolved",
-    connecting: "Connecting…", reconnecting: "Reconnecting…", offline: "Chat unavailable",
-  };
+  const STATUS = (state) => (["bot", "queued", "resolved", "connecting", "reconnecting", "offline"].includes(state) ? t(`status_${state}`) : null);
   const OWNER_LINES = {
-    queued: () => "Waiting for a team member — someone will be with you shortly.",
-    assigned: (name) => (name ? `You're now chatting with ${name}.` : "A team member has joined the chat."),
-    bot: () => "You're chatting with the assistant again.",
-    resolved: () => "This conversation was marked as resolved. Write again any time.",
+    queued: () => t("line_queued"),
+    assigned: (name) => (name ? t("line_assigned", { name }) : t("line_assigned_anonymous")),
+    bot: () => t("line_bot"),
+    resolved: () => t("line_resolved"),
   };
   const ICONS = { // static markup only, never server text
     chat: '<svg viewBox="0 0 24 24" width="28" height="28" aria-hidden="true"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-4.3 3.4A.8.8 0 0 1 3.4 21V18H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2Zm3 6.2a1.3 1.3 0 1 0 0 2.6 1.3 1.3 0 0 0 0-2.6Zm5 0a1.3 1.3 0 1 0 0 2.6 1.3 1.3 0 0 0 0-2.6Zm5 0a1.3 1.3 0 1 0 0 2.6 1.3 1.3 0 0 0 0-2.6Z"/></svg>',
@@ -117,7 +123,10 @@
 #baton-root .baton-status{font-size:12.5px;opacity:.85;display:flex;align-items:center;gap:6px}
 #baton-root .baton-status::before{content:"";width:8px;height:8px;border-radius:50%;background:#22c55e;box-shadow:0 0 0 2px rgba(255,255,255,.5)}
 #baton-panel:not([data-state="ready"]) .baton-status::before{background:#f59e0b}
-#baton-root .baton-close{width:36px;height:36px;border-radius:8px;display:grid;place-items:center} #baton-root .baton-close:hover{background:rgba(255,255,255,.18)}
+#baton-root .baton-close{width:36px;height:36px;border-radius:8px;display:grid;place-items:center}
+#baton-root .baton-language{height:30px;max-width:9em;border:1px solid rgba(255,255,255,.5);border-radius:6px;background:transparent;color:inherit;font:inherit;font-size:13px;padding:0 4px}
+#baton-root .baton-language option{color:#111827}
+#baton-root .baton-language[hidden]{display:none} #baton-root .baton-close:hover{background:rgba(255,255,255,.18)}
 #baton-root .baton-conn{padding:6px 12px;background:#fef3c7;color:#92400e;font-size:12.5px;text-align:center}
 #baton-root .baton-scroll{flex:1;overflow-y:auto;overscroll-behavior:contain;background:#f7f8fa;padding:16px 14px 8px}
 #baton-messages{display:flex;flex-direction:column;gap:10px}
@@ -185,26 +194,29 @@
   const badge = el("span", { class: "baton-badge", hidden: true, "aria-hidden": "true" });
   const launcherIcon = el("span", { icon: "chat" });
   const launcher = el("button", { id: "baton-launcher", type: "button", "aria-controls": "baton-panel", "aria-expanded": "false", onclick: () => (isOpen ? close() : open()) }, launcherIcon, badge);
-  const statusText = el("p", { class: "baton-status", text: STATUS.bot });
-  const connBanner = el("div", { class: "baton-conn", role: "status", hidden: true, text: "Connection lost — reconnecting…" });
-  const log = el("div", { id: "baton-messages", role: "log", "aria-live": "polite", "aria-relevant": "additions", "aria-label": "Conversation" });
+  const statusText = el("p", { class: "baton-status", text: STATUS("bot") });
+  const connBanner = el("div", { class: "baton-conn", role: "status", hidden: true, text: t("connection_lost") });
+  const log = el("div", { id: "baton-messages", role: "log", "aria-live": "polite", "aria-relevant": "additions", "aria-label": t("conversation") });
   const typingLabel = el("span", { class: "baton-vh" });
   const typing = el("div", { class: "baton-typing", hidden: true, role: "status" }, el("i"), el("i"), el("i"), typingLabel);
   const scroller = el("div", { class: "baton-scroll" }, log, typing);
-  const input = el("textarea", { id: "baton-input", rows: "1", placeholder: "Type a message…", "aria-label": "Type your message", autocomplete: "off" });
-  const sendButton = el("button", { id: "baton-send", type: "submit", class: "baton-idle", "aria-label": "Send message", icon: "send" });
+  const input = el("textarea", { id: "baton-input", rows: "1", placeholder: t("placeholder"), "aria-label": t("input_label"), autocomplete: "off" });
+  const sendButton = el("button", { id: "baton-send", type: "submit", class: "baton-idle", "aria-label": t("send"), icon: "send" });
   const composer = el("form", { class: "baton-composer", onsubmit: (e) => { e.preventDefault(); submitInput(); } }, input, sendButton);
   const avatar = el("div", { class: "baton-avatar", "aria-hidden": "true" });
   const titleText = el("h2", { class: "baton-title" });
+  // the language menu: shown when the assistant serves more than one language
+  const languageMenu = el("select", { class: "baton-language", "aria-label": t("language"), hidden: true, onchange: () => chooseLanguage(languageMenu.value) });
+  const closeButton = el("button", { class: "baton-close", type: "button", "aria-label": t("close"), icon: "close", onclick: () => close() });
+  const telegramButton = config.telegram ? el("button", { type: "button", class: "baton-handover", text: t("continue_on_telegram"), onclick: () => continueOnTelegram() }) : null;
+  const poweredBy = el("span", { text: t("powered_by") });
   const panel = el("section", { id: "baton-panel", role: "dialog", hidden: true, "data-state": "idle" },
     el("header", { class: "baton-header" },
       avatar,
       el("div", { class: "baton-head" }, titleText, statusText),
-      el("button", { class: "baton-close", type: "button", "aria-label": "Close chat", icon: "close", onclick: () => close() })),
+      languageMenu, closeButton),
     connBanner, scroller, composer,
-    el("p", { class: "baton-footer" },
-      config.telegram ? el("button", { type: "button", class: "baton-handover", text: "Continue on Telegram", onclick: () => continueOnTelegram() }) : null,
-      config.telegram ? " · " : null, "Powered by Baton"));
+    el("p", { class: "baton-footer" }, telegramButton, config.telegram ? " · " : null, poweredBy));
   const root = el("div", { id: "baton-root", class: "baton-root", "data-brand": "pending" }, panel, launcher);
 
   input.addEventListener("keydown", (e) => {
@@ -244,8 +256,8 @@
   const append = (node, force) => { const stick = force || nearBottom(); log.append(node); if (stick) scrollDown(); };
 
   function refreshStatus() {
-    let text = STATUS[conn] || STATUS[owner] || STATUS.bot;
-    if (conn === "ready" && owner === "assigned") text = agentName ? `Chatting with ${agentName}` : "Chatting with our team";
+    let text = STATUS(conn) || STATUS(owner) || STATUS("bot");
+    if (conn === "ready" && owner === "assigned") text = agentName ? t("chatting_with", { name: agentName }) : t("chatting_with_team");
     statusText.textContent = text;
     panel.dataset.state = conn;
     connBanner.hidden = conn !== "reconnecting";
@@ -254,7 +266,7 @@
 
   function bubble(sender, text, opts = {}) {
     const node = el("div", { class: "baton-msg", "data-sender": sender, "data-id": opts.id, "data-client-id": opts.clientId, "data-local": opts.local });
-    if (sender === "agent") node.append(el("div", { class: "baton-meta" }, opts.agentName || "Team member", el("small", { text: " · Support team" })));
+    if (sender === "agent") node.append(el("div", { class: "baton-meta" }, opts.agentName || t("team_member"), el("small", { text: ` · ${t("support_team")}` })));
     const body = fillText(el("div", { class: "baton-bubble" }), text);
     if (opts.createdAt) { const d = new Date(opts.createdAt); if (!isNaN(d)) body.title = d.toLocaleString(); }
     node.append(body);
@@ -263,7 +275,7 @@
   }
 
   function chips(buttons) {
-    const group = el("div", { class: "baton-chips", role: "group", "aria-label": "Suggested replies" });
+    const group = el("div", { class: "baton-chips", role: "group", "aria-label": t("suggested_replies") });
     for (const b of buttons) {
       if (!b || typeof b.title !== "string") continue;
       group.append(el("button", { type: "button", class: "baton-chip", text: b.title, onclick: () => {
@@ -304,23 +316,23 @@
     append(node, sender === "customer");
   }
 
-  const RECEIPTS = { sending: "Sending…", queued: "Waiting for connection…" };
+  const RECEIPTS = { sending: () => t("sending"), queued: () => t("waiting_for_connection") };
   function setStatus(item, status, reason) {
     const stick = nearBottom();
     item.status = status;
     item.node.dataset.status = status;
     const receipt = item.node.querySelector(".baton-receipt");
-    receipt.replaceChildren(RECEIPTS[status] || "");
+    receipt.replaceChildren(RECEIPTS[status] ? RECEIPTS[status]() : "");
     if (status === "failed") {
-      receipt.append(el("span", { class: "baton-error", text: `Not sent${reason ? `: ${reason}` : ""}` }),
-        el("button", { type: "button", class: "baton-retry", text: "Retry", "aria-label": "Retry sending this message", onclick: () => transmit(item) }));
+      receipt.append(el("span", { class: "baton-error", text: `${t("not_sent")}${reason ? `: ${reason}` : ""}` }),
+        el("button", { type: "button", class: "baton-retry", text: t("retry"), "aria-label": t("retry_label"), onclick: () => transmit(item) }));
     }
     if (stick) scrollDown();
   }
 
   function showTyping(sender, on) {
     clearTimeout(typingTimer);
-    typingLabel.textContent = sender === "agent" ? `${agentName || "A team member"} is typing` : "The assistant is typing";
+    typingLabel.textContent = sender === "agent" ? (agentName ? t("agent_typing", { name: agentName }) : t("someone_typing")) : t("bot_typing");
     const stick = nearBottom();
     typing.hidden = !on;
     if (on) { typingTimer = setTimeout(() => { typing.hidden = true; }, 20000); if (stick) scrollDown(); }
@@ -329,7 +341,7 @@
   function refreshBadge() {
     badge.hidden = unread === 0;
     badge.textContent = unread > 9 ? "9+" : String(unread);
-    launcher.setAttribute("aria-label", isOpen ? "Close chat" : `Open chat: ${brand.title}${unread ? ` (${unread} unread)` : ""}`);
+    launcher.setAttribute("aria-label", isOpen ? t("close") : `${t("open", { title: brand.title })}${unread ? ` ${t("unread", { count: unread })}` : ""}`);
   }
 
   // The greeting opens a conversation that has no messages yet; it is never sent to the server.
@@ -409,21 +421,21 @@
   }
   async function continueOnTelegram() {
     const token = local.get(TOKEN_KEY);
-    if (!token || !conversationId) { systemLine("Say hello first, then continue on Telegram."); return; }
+    if (!token || !conversationId) { systemLine(t("say_hello_first")); return; }
     try {
       const res = await fetch(`${config.server}/api/conversations/${encodeURIComponent(conversationId)}/continue-on/telegram`, {
         method: "POST", headers: { Accept: "application/json", Authorization: `Bearer ${token}` } });
       const body = res.ok ? await res.json() : null;
       if (!body || typeof body.link !== "string" || !body.link.startsWith("https://t.me/")) throw new Error(`HTTP ${res.status}`);
-      append(fillText(el("div", { class: "baton-system" }), `Continue this conversation on Telegram (the link works once, for 15 minutes): ${body.link}`), true);
-    } catch { notice("Telegram is not available right now."); }
+      append(fillText(el("div", { class: "baton-system" }), t("telegram_link", { link: body.link })), true);
+    } catch { notice(t("telegram_unavailable")); }
   }
   const continueCode = takeContinueCode();
 
   async function createConversation() {
     const res = await fetch(`${config.server}/api/conversations`, {
       method: "POST", headers: { Accept: "application/json", "Content-Type": "application/json" },
-      body: JSON.stringify(config.language ? { language: config.language } : {}) });
+      body: JSON.stringify(language ? { language } : {}) });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     const body = await res.json();
     if (!body || typeof body.token !== "string") throw new Error("no token in the response");
@@ -460,7 +472,7 @@
         reconnectLater();
       } else if (e.code === 4403) {
         setConn("offline");
-        notice("This site isn't allowed to use the chat.");
+        notice(t("not_allowed"));
       } else {
         setConn("reconnecting");
         for (const item of pending.values()) if (item.status === "sending") setStatus(item, "queued");
@@ -486,6 +498,7 @@
         ready = true;
         attempt = 0;
         owner = f.owner || "bot";
+        if (typeof f.language === "string" && f.language) followLanguage(f.language);
         setConn("ready");
         // a reconnect to the same conversation only adds what was missed; a new one starts over
         if (f.conversation_id !== conversationId) renderHistory(history);
@@ -498,6 +511,7 @@
       }
       case "message": renderMessage(f.message, true); break;
       case "typing": showTyping(f.sender, Boolean(f.on)); break;
+      case "language": if (typeof f.language === "string") followLanguage(f.language); break;
       case "owner":
         if (typeof f.owner !== "string" || (f.owner === owner && !(f.agent_name && f.agent_name !== agentName))) break;
         owner = f.owner;
@@ -509,7 +523,7 @@
         if (f.code === "invalid_token") break; // the close (4401) that follows starts over
         const item = f.client_id && pending.get(f.client_id);
         if (item) setStatus(item, "failed", typeof f.message === "string" ? f.message : "");
-        else notice(typeof f.message === "string" && f.message ? f.message : "Something went wrong.");
+        else notice(typeof f.message === "string" && f.message ? f.message : t("something_went_wrong"));
         break;
       }
       default: // pong and anything newer than this widget
@@ -553,8 +567,57 @@
     start();
   }
 
+  // The widget's words in the customer's language (all set as text), and the language menu.
+  function takeTexts(served) {
+    if (!served || typeof served !== "object") return;
+    if (served.texts && typeof served.texts === "object") Object.assign(T, served.texts);
+    if (served.languages && typeof served.languages === "object") languages = served.languages;
+    if (typeof served.language === "string") language = served.language;
+  }
+  function applyTexts() {
+    connBanner.textContent = t("connection_lost");
+    log.setAttribute("aria-label", t("conversation"));
+    input.placeholder = t("placeholder");
+    input.setAttribute("aria-label", t("input_label"));
+    sendButton.setAttribute("aria-label", t("send"));
+    closeButton.setAttribute("aria-label", t("close"));
+    languageMenu.setAttribute("aria-label", t("language"));
+    if (telegramButton) telegramButton.textContent = t("continue_on_telegram");
+    poweredBy.textContent = t("powered_by");
+    const codes = Object.keys(languages);
+    languageMenu.replaceChildren(...codes.map((code) => el("option", { value: code, text: String(languages[code]) })));
+    languageMenu.hidden = codes.length < 2;
+    if (language && codes.includes(language)) languageMenu.value = language;
+    panel.setAttribute("lang", language || "");
+    refreshStatus();
+  }
+  async function relabel(lang) {
+    try { const served = await fetchConfig(lang); takeTexts(served); takeBrand(served); applyBrand(); } catch { /* keep the words we have */ }
+  }
+  // the customer picked a language in the menu: the conversation speaks it from now on
+  async function chooseLanguage(lang) {
+    if (!lang || lang === language) return;
+    language = lang;
+    try { localStorage.setItem(LANGUAGE_KEY, lang); } catch { /* memory only */ }
+    await relabel(lang);
+    const token = local.get(TOKEN_KEY);
+    if (token && conversationId) {
+      fetch(`${config.server}/api/conversations/${encodeURIComponent(conversationId)}/language`, {
+        method: "PUT", headers: { Accept: "application/json", "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+        body: JSON.stringify({ language: lang }) }).catch(() => {});
+    }
+  }
+  // the server says the conversation's language (detected, or asked for in words)
+  function followLanguage(lang) {
+    if (lang === language || !(lang in languages)) return;
+    language = lang;
+    try { localStorage.setItem(LANGUAGE_KEY, lang); } catch { /* memory only */ }
+    relabel(lang);
+  }
+
   // Title, accent colour and greeting; all set as text or as a checked CSS colour.
   function applyBrand() {
+    applyTexts();
     panel.setAttribute("aria-label", brand.title);
     titleText.textContent = brand.title;
     avatar.textContent = brand.title.trim().charAt(0).toUpperCase() || "?";
@@ -579,7 +642,7 @@
     // hidden until the assistant's look arrives (or not, after a while): no flash of defaults
     const shown = () => { root.dataset.brand = "ready"; };
     const waited = setTimeout(shown, BRAND_WAIT_MS);
-    brandFetched.then((served) => { takeBrand(served); applyBrand(); clearTimeout(waited); shown(); });
+    brandFetched.then((served) => { takeTexts(served); takeBrand(served); applyBrand(); clearTimeout(waited); shown(); });
     renderHistory([], !local.get(TOKEN_KEY) && !continueCode);
     if (local.get(TOKEN_KEY) || continueCode) start(); // a conversation survives a reload: history arrives in `ready`
     if (config.open || session.get(OPEN_KEY) || continueCode) open();

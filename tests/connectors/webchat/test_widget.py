@@ -39,21 +39,26 @@ async def test_the_widget_config_is_the_demo_assistants_brand(gateway: RunningGa
     brand = yaml.safe_load((paths.DEMO / "baton.yml").read_text())["brand"]
     response = await gateway.http.get("/api/widget/config")
     assert response.status_code == 200
-    assert response.json() == {
+    config = response.json()
+    assert {k: config[k] for k in ("title", "colour", "greeting", "language")} == {
         "title": brand["title"],
         "colour": "#0b6bcb",
-        "greeting": brand["greeting"],
+        "greeting": brand["greeting"]["en"],
+        "language": "en",
     }
+    assert list(config["languages"]) == ["en", "nb", "sv", "fi", "pl"]
+    assert config["texts"]["placeholder"] == "Type a message…"
 
 
 async def test_another_assistant_folder_gives_the_widget_its_own_brand(tmp_path: Path) -> None:
     folder = another_assistant(tmp_path / "telco")
     async with running_gateway(tmp_path, project_dir=folder) as gateway:
         config = (await gateway.http.get("/api/widget/config")).json()
-    assert config == {
+    assert {k: config[k] for k in ("title", "colour", "greeting", "languages")} == {
         "title": "Telco <b>care</b>",  # as written: the widget inserts it as text
         "colour": "#e4007c",
         "greeting": "Hej! Ask me about roaming, bills or your contract.",
+        "languages": {"en": "English"},
     }
 
 
@@ -63,7 +68,7 @@ async def test_an_assistant_without_a_brand_gets_the_contracts_defaults(tmp_path
     async with running_gateway(tmp_path, project_dir=folder) as gateway:
         config = (await gateway.http.get("/api/widget/config")).json()
     defaults = BrandContract()
-    assert config == {
+    assert {k: config[k] for k in ("title", "colour", "greeting")} == {
         "title": defaults.title,
         "colour": defaults.colour,
         "greeting": defaults.greeting,
@@ -79,6 +84,13 @@ async def test_the_widget_config_is_documented_with_the_web_chat_routes(
     body = route["responses"]["200"]["content"]["application/json"]["schema"]
     if "$ref" in body:
         body = schema["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]
-    assert set(body["required"]) == {"title", "colour", "greeting"}
+    assert set(body["required"]) == {
+        "title",
+        "colour",
+        "greeting",
+        "language",
+        "languages",
+        "texts",
+    }
     # the widget's script and the demo page are files, not API routes
     assert "/widget.js" not in schema["paths"] and "/" not in schema["paths"]
