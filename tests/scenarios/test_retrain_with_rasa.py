@@ -23,16 +23,19 @@ import pytest
 from fastapi import FastAPI
 
 from baton import paths
+from baton.catalogue import Catalogue
 from baton.stack import ProcessSpec, start, stop, wait_healthy
 from baton.training import rasa_env
 from gateway.app import create_app
-from gateway.texts import RASA_UNAVAILABLE
 from handoff.settings import HandoffSettings
 from retraining.rasa_process import Progress, train
 from retraining.registry import ModelState
 from retraining.settings import ReviewSettings
 from tests.harness import gateway_settings
 from tests.services import free_port, serve
+
+# the notice a customer gets when the bot cannot answer (English: these customers write English)
+RASA_UNAVAILABLE = Catalogue(("en",)).text("gateway.rasa_unavailable", "en")
 
 pytestmark = pytest.mark.slow
 
