@@ -4,8 +4,10 @@ calibrated on the training data itself.
 Multinomial logistic regression over the message's dense sentence features (the MiniLM
 layers of ``MiniLMFeaturizer``) and, when a sparse featurizer runs before it, its sparse
 sentence features too (character n-grams from ``CountVectorsFeaturizer``): MiniLM was
-trained on English, character n-grams read any language the training data has. The sparse
-block is L2-normalised per message and weighted by ``sparse_weight`` (0 leaves it out). On
+trained on English, character n-grams read any language the training data has. The two kinds
+are read by two linear models whose probabilities are mixed, the sparse model's share chosen
+on out-of-fold predictions of the training data (``sparse_weight`` 0 leaves it out): one
+joint model over both converged ten times slower, for no better accuracy. On
 CLINC150's 15,100 training examples it trains in seconds where DIET takes about a minute per
 epoch, and its probabilities are well enough calibrated to threshold.
 
@@ -109,9 +111,12 @@ class SentenceIntentClassifier(GraphComponent, IntentClassifier):
             "out_of_scope_share": 0.1,
             "ranking_length": 10,
             "random_seed": 7,
-            # how much the sparse sentence features (L2-normalised) count next to the dense
-            # ones; 0: dense features only
+            # a second logistic regression on the sparse sentence features (L2-normalised);
+            # its share of the probabilities is chosen on out-of-fold predictions. 0: dense
+            # features only; otherwise the share used when nothing can be calibrated is
+            # sparse_weight / (1 + sparse_weight)
             "sparse_weight": 1.0,
+            "sparse_C": 10.0,
         }
 
     @classmethod
@@ -131,6 +136,9 @@ class SentenceIntentClassifier(GraphComponent, IntentClassifier):
         classes: Optional[List[Text]] = None,
         threshold: Optional[float] = None,
         dense_size: Optional[int] = None,
+        sparse_weights: Optional[np.ndarray] = None,
+        sparse_bias: Optional[np.ndarray] = None,
+        sparse_share: float = 0.0,
     ) -> None:
         self._config = {**self.get_default_config(), **config}
         self.validate_config(self._config)  # Rasa calls this only for featurizers
@@ -139,8 +147,10 @@ class SentenceIntentClassifier(GraphComponent, IntentClassifier):
         self.weights, self.bias = weights, bias
         self.classes = classes or []
         self.threshold = threshold
-        # the columns of `weights` that read the dense features; the rest read sparse ones
         self.dense_size = dense_size
+        # the second linear model, on the sparse features, and its share of the probabilities
+        self.sparse_weights, self.sparse_bias = sparse_weights, sparse_bias
+        self.sparse_share = sparse_share if sparse_weights is not None else 0.0
 
     @classmethod
     def create(
@@ -152,117 +162,134 @@ class SentenceIntentClassifier(GraphComponent, IntentClassifier):
     ) -> "SentenceIntentClassifier":
         return cls(config, model_storage, resource)
 
-    def _model(self) -> Any:
+    def _model(self, sparse: bool = False) -> Any:
         from sklearn.linear_model import LogisticRegression
 
         return LogisticRegression(
-            C=float(self._config["C"]),
+            C=float(self._config["sparse_C" if sparse else "C"]),
             max_iter=int(self._config["max_iter"]),
             random_state=int(self._config["random_seed"]),
         )
 
-    def _features(self, messages: List[Message]) -> Tuple[Any, List[int]]:
-        """The rows of the messages that have dense sentence features (and which those
-        are): dense, or dense and weighted sparse side by side (a sparse matrix)."""
+    def _features(self, messages: List[Message]) -> Tuple[Any, Any, List[int]]:
+        """The messages' dense sentence features (rows of those that have them, and which
+        rows those are) and their L2-normalised sparse ones (a sparse matrix, or None)."""
         import scipy.sparse
 
         rows = [i for i, m in enumerate(messages) if _sentence_features(m) is not None]
         dense = np.stack([_sentence_features(messages[i]) for i in rows]) if rows else None
-        weight = float(self._config["sparse_weight"])
-        if dense is None or weight <= 0:
-            return dense, rows
+        if dense is None or float(self._config["sparse_weight"]) <= 0:
+            return dense, None, rows
         sparse = [_sparse_sentence_features(messages[i]) for i in rows]
         if all(vector is None for vector in sparse):
-            return dense, rows
+            return dense, None, rows
         width = max(v.shape[1] for v in sparse if v is not None)
-        block = (
-            scipy.sparse.vstack(
-                [
-                    v if v is not None else scipy.sparse.csr_matrix((1, width), dtype=np.float32)
-                    for v in sparse
-                ]
-            )
-            .tocsr()
-            .astype(np.float32)
-        )
-        norms = np.sqrt(np.asarray(block.multiply(block).sum(axis=1))).ravel()
-        norms[norms == 0] = 1.0
-        block = scipy.sparse.diags(weight / norms) @ block
-        return scipy.sparse.hstack([scipy.sparse.csr_matrix(dense), block]).tocsr(), rows
+        empty = scipy.sparse.csr_matrix((1, width), dtype=np.float32)
+        block = scipy.sparse.vstack([empty if v is None else v for v in sparse])
+        return dense, _normalised(block), rows
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = list(training_data.intent_examples)
-        features, rows = self._features(examples)
+        dense, sparse, rows = self._features(examples)
         labels = np.array([examples[i].get(INTENT) for i in rows])
-        if features is None or len(set(labels)) < 2:
+        if dense is None or len(set(labels)) < 2:
             logger.warning(
                 "SentenceIntentClassifier: fewer than two intents with dense sentence "
                 "features; nothing trained (is a dense featurizer before it in the pipeline?)"
             )
             return self._resource
-        self.dense_size = int(_sentence_features(examples[rows[0]]).shape[0])
-        self.threshold = self._calibrate(features, labels)
+        self.dense_size = int(dense.shape[1])
+        self.threshold, self.sparse_share = self._calibrate(dense, sparse, labels)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # convergence notes at max_iter; accuracy is tested
-            model = self._model().fit(features, labels)
-        self.weights = model.coef_.astype(np.float32)
-        self.bias = model.intercept_.astype(np.float32)
-        self.classes = [str(c) for c in model.classes_]
+            model = self._model().fit(dense, labels)
+            self.weights = model.coef_.astype(np.float32)
+            self.bias = model.intercept_.astype(np.float32)
+            self.classes = [str(c) for c in model.classes_]
+            if sparse is not None and self.sparse_share > 0:
+                words = self._model(sparse=True).fit(sparse, labels)
+                self.sparse_weights = words.coef_.astype(np.float32)
+                self.sparse_bias = words.intercept_.astype(np.float32)
         self.persist()
         return self._resource
 
-    def _calibrate(self, features: Any, labels: np.ndarray) -> Optional[float]:
+    def _calibrate(
+        self, dense: np.ndarray, sparse: Any, labels: np.ndarray
+    ) -> Tuple[Optional[float], float]:
+        """The fallback threshold (None without out-of-scope examples) and the sparse model's
+        share of the probabilities, both chosen on out-of-fold predictions."""
         from sklearn.model_selection import StratifiedKFold
 
         out_of_scope = self._config["out_of_scope_intent"]
-        if out_of_scope not in labels:
-            logger.info(
-                f"SentenceIntentClassifier: no '{out_of_scope}' examples, so no threshold is "
-                "calibrated; every message gets its most likely intent"
-            )
-            return None
+        share = float(self._config["out_of_scope_share"])
+        default_mix = _mix_share(float(self._config["sparse_weight"])) if sparse is not None else 0
         classes = np.unique(labels)
-        out_of_fold = np.zeros((len(labels), len(classes)))
         folds = StratifiedKFold(
             int(self._config["calibration_folds"]),
             shuffle=True,
             random_state=int(self._config["random_seed"]),
         )
+        out_of_fold = {"dense": np.zeros((len(labels), len(classes)))}
+        if sparse is not None:
+            out_of_fold["sparse"] = np.zeros((len(labels), len(classes)))
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # intents with fewer examples than folds
-                for train_rows, held_out in folds.split(features, labels):
-                    model = self._model().fit(features[train_rows], labels[train_rows])
-                    columns = np.searchsorted(classes, model.classes_)
-                    out_of_fold[np.ix_(held_out, columns)] = model.predict_proba(features[held_out])
+                for train_rows, held_out in folds.split(dense, labels):
+                    for kind, features in (("dense", dense), ("sparse", sparse)):
+                        if kind not in out_of_fold:
+                            continue
+                        model = self._model(sparse=kind == "sparse")
+                        model.fit(features[train_rows], labels[train_rows])
+                        columns = np.searchsorted(classes, model.classes_)
+                        out_of_fold[kind][np.ix_(held_out, columns)] = model.predict_proba(
+                            features[held_out]
+                        )
         except ValueError as error:  # too few examples to split into folds at all
-            logger.warning(f"SentenceIntentClassifier: no threshold calibrated ({error})")
-            return None
-        threshold, accuracy, recall = calibrated_threshold(
-            out_of_fold, labels, classes, out_of_scope, float(self._config["out_of_scope_share"])
-        )
-        logger.info(
-            f"SentenceIntentClassifier: fallback below {threshold:.3f} (out-of-fold: in-scope "
-            f"accuracy {accuracy:.1%}, out-of-scope recall {recall:.1%})"
-        )
-        return threshold
+            logger.warning(f"SentenceIntentClassifier: nothing calibrated ({error})")
+            return None, default_mix
+        mixes = np.linspace(0, 1, 11) if sparse is not None else np.zeros(1)
+        best: Tuple[float, Optional[float], float, float, float] = (-1.0, None, 0.0, 0.0, 0.0)
+        for mix in mixes:
+            mixed = (1 - mix) * out_of_fold["dense"]
+            if mix > 0:
+                mixed = mixed + mix * out_of_fold["sparse"]
+            if out_of_scope in labels:
+                threshold, accuracy, recall = calibrated_threshold(
+                    mixed, labels, classes, out_of_scope, share
+                )
+                expected = (1 - share) * accuracy + share * recall
+            else:
+                threshold, recall = None, 0.0
+                accuracy = expected = float((classes[mixed.argmax(axis=1)] == labels).mean())
+            if expected > best[0] + 1e-9:
+                best = (expected, threshold, float(mix), accuracy, recall)
+        _, threshold, mix, accuracy, recall = best
+        if out_of_scope not in labels:
+            logger.info(
+                f"SentenceIntentClassifier: no '{out_of_scope}' examples, so no threshold is "
+                "calibrated; every message gets its most likely intent"
+            )
+        else:
+            logger.info(
+                f"SentenceIntentClassifier: fallback below {threshold:.3f} (out-of-fold: "
+                f"in-scope accuracy {accuracy:.1%}, out-of-scope recall {recall:.1%})"
+            )
+        if sparse is not None:
+            logger.info(f"SentenceIntentClassifier: sparse features' share {mix:.1f}")
+        return threshold, mix
 
     def probabilities(self, features: np.ndarray, sparse: Any = None) -> np.ndarray:
         """Intent probabilities from dense features (rows) and, for a model trained with
-        them, the messages' sparse features (a sparse matrix, rows alike, or None)."""
+        them, the messages' L2-normalised sparse features (a sparse matrix, or None)."""
         assert self.weights is not None and self.bias is not None
-        dense_size = self.dense_size or features.shape[-1]
-        scores = features @ self.weights[:, :dense_size].T + self.bias
-        if sparse is not None and self.weights.shape[1] > dense_size:
-            columns = min(sparse.shape[1], self.weights.shape[1] - dense_size)
-            scores = scores + np.asarray(
-                sparse[:, :columns] @ self.weights[:, dense_size : dense_size + columns].T
-            )
-        if len(self.classes) == 2:  # sklearn's binary model has one row: the second class
-            scores = np.concatenate([-scores, scores], axis=-1) / 2
-        scores -= scores.max(axis=-1, keepdims=True)
-        exp = np.exp(scores)
-        return exp / exp.sum(axis=-1, keepdims=True)
+        probabilities = _softmax(features @ self.weights.T + self.bias)
+        if sparse is None or self.sparse_weights is None or self.sparse_bias is None:
+            return probabilities
+        columns = min(sparse.shape[1], self.sparse_weights.shape[1])
+        scores = np.asarray(sparse[:, :columns] @ self.sparse_weights[:, :columns].T)
+        words = _softmax(scores + self.sparse_bias)
+        return (1 - self.sparse_share) * probabilities + self.sparse_share * words
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
@@ -292,23 +319,24 @@ class SentenceIntentClassifier(GraphComponent, IntentClassifier):
 
     def _sparse_row(self, message: Message) -> Any:
         """The message's sparse sentence features as the model reads them, or None."""
-        weight = float(self._config["sparse_weight"])
-        vector = _sparse_sentence_features(message) if weight > 0 else None
-        if vector is None:
+        if self.sparse_weights is None:
             return None
-        vector = vector.tocsr().astype(np.float32)
-        norm = float(np.sqrt(vector.multiply(vector).sum()))
-        return vector * (weight / norm) if norm > 0 else vector
+        vector = _sparse_sentence_features(message)
+        return None if vector is None else _normalised(vector)
 
     def persist(self) -> None:
         with self._model_storage.write_to(self._resource) as folder:
-            np.savez(folder / _WEIGHTS, weights=self.weights, bias=self.bias)
+            arrays = {"weights": self.weights, "bias": self.bias}
+            if self.sparse_weights is not None:
+                arrays.update(sparse_weights=self.sparse_weights, sparse_bias=self.sparse_bias)
+            np.savez(folder / _WEIGHTS, **arrays)
             (folder / _SETTINGS).write_text(
                 json.dumps(
                     {
                         "classes": self.classes,
                         "threshold": self.threshold,
                         "dense_size": self.dense_size,
+                        "sparse_share": self.sparse_share,
                     }
                 )
             )
@@ -335,10 +363,35 @@ class SentenceIntentClassifier(GraphComponent, IntentClassifier):
                     classes=settings["classes"],
                     threshold=settings["threshold"],
                     dense_size=settings.get("dense_size"),
+                    sparse_weights=arrays.get("sparse_weights"),
+                    sparse_bias=arrays.get("sparse_bias"),
+                    sparse_share=float(settings.get("sparse_share") or 0.0),
                 )
         except (ValueError, FileNotFoundError):
             logger.warning("SentenceIntentClassifier: no trained model in this Rasa model")
             return cls(config, model_storage, resource)
+
+
+def _softmax(scores: np.ndarray) -> np.ndarray:
+    if scores.shape[-1] == 1:  # sklearn's binary model has one row: the second class
+        scores = np.concatenate([-scores, scores], axis=-1) / 2
+    scores = scores - scores.max(axis=-1, keepdims=True)
+    exp = np.exp(scores)
+    return exp / exp.sum(axis=-1, keepdims=True)
+
+
+def _normalised(block: Any) -> Any:
+    """Sparse rows scaled to unit length (all-zero rows left as they are)."""
+    import scipy.sparse
+
+    block = block.tocsr().astype(np.float32)
+    norms = np.sqrt(np.asarray(block.multiply(block).sum(axis=1))).ravel()
+    norms[norms == 0] = 1.0
+    return (scipy.sparse.diags(1 / norms) @ block).tocsr()
+
+
+def _mix_share(weight: float) -> float:
+    return weight / (1 + weight) if weight > 0 else 0.0
 
 
 def _sentence_features(message: Message) -> Optional[np.ndarray]:

@@ -60,7 +60,30 @@ probes = [message(centres["refund"]), message(-np.eye(8)[0] - np.eye(8)[1] - np.
 loaded.process(probes)
 again = [message(centres["refund"])]
 trained.process(again)
+# words only the sparse features tell apart: the dense features are noise, one sparse
+# column per intent (as a character n-gram of its words would be)
+import scipy.sparse
+def worded(column, intent=None):
+    m = message(rng.normal(0, 1, 8), intent)
+    row = scipy.sparse.coo_matrix(([1.0], ([0], [column])), shape=(1, 5))
+    m.add_features(Features(row, "sentence", "text", "test-sparse"))
+    return m
+words = {"order": 0, "refund": 1, "greet": 2}
+worded_examples = [worded(c, i) for i, c in words.items() for _ in range(30)]
+worded_examples += [worded(3 + n % 2, "out_of_scope") for n in range(30)]
+sparse_resource = Resource("sparse-classifier")
+mixed = SentenceIntentClassifier.create(config, storage, sparse_resource, context)
+mixed.train(TrainingData(training_examples=worded_examples))
+mixed_loaded = SentenceIntentClassifier.load(config, storage, sparse_resource, context)
+worded_probes = [worded(1), worded(2), worded(4)]
+mixed_loaded.process(worded_probes)
+dense_only = SentenceIntentClassifier.create(
+    {**config, "sparse_weight": 0}, storage, Resource("dense-only"), context)
+dense_only.train(TrainingData(training_examples=worded_examples))
 print(json.dumps({
+    "sparse_share": mixed_loaded.sparse_share,
+    "dense_only_share": dense_only.sparse_share,
+    "worded": [p.get("intent")["name"] for p in worded_probes],
     "balanced": balanced, "in_scope_first": in_scope_first,
     "trained_threshold": trained.threshold, "loaded_threshold": loaded.threshold,
     "classes": loaded.classes,
@@ -71,13 +94,18 @@ print(json.dumps({
 """
 
 
-def test_training_persisting_loading_and_the_calibrated_fallback() -> None:
+@pytest.fixture(scope="module")
+def got() -> dict:
     result = subprocess.run(
         [str(paths.RASA_VENV_BIN / "python"), "-c", SCRIPT],
         cwd=paths.BOT, env=rasa_env(), capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     got = json.loads(result.stdout.strip().splitlines()[-1])
+    return got
+
+
+def test_training_persisting_loading_and_the_calibrated_fallback(got: dict) -> None:
     # balanced: declining both out-of-scope examples (below 0.7) is worth losing the 0.52 one
     threshold, accuracy, recall = got["balanced"]
     assert (round(threshold, 2), round(accuracy, 3), recall) == (0.7, 0.333, 1.0)
@@ -97,3 +125,10 @@ def test_training_persisting_loading_and_the_calibrated_fallback() -> None:
     assert set(got["rankings"][2][1:3]) == {"order", "refund"}
     assert empty["name"] is None and got["rankings"][3] == []
     assert got["same_after_loading"]
+
+
+def test_sparse_features_get_a_share_when_they_carry_the_intent(got: dict) -> None:
+    # the dense features are noise here: the out-of-fold choice leans on the sparse model
+    assert got["sparse_share"] >= 0.5
+    assert got["worded"] == ["refund", "greet", "out_of_scope"]
+    assert got["dense_only_share"] == 0.0
