@@ -181,6 +181,7 @@ def ensure_index(
         load_embedder,
     )
     from knowledge_index.build import set_calibration
+    from knowledge_index.embedder import Encoded
     from knowledge_index.search import SCORING
 
     target = target or index_dir()
@@ -208,11 +209,12 @@ def ensure_index(
         flush=True,
     )
     index = KnowledgeIndex.load(target, embedder)
-    calibration = calibrate(index, data.answerable, data.unanswerable)
+    encodings: dict[str, Encoded] = {}  # each message encoded once for every calibration
+    calibration = calibrate(index, data.answerable, data.unanswerable, encodings=encodings)
     # each language's questions among its own articles: scores differ between languages
     served = set(index.languages)
     calibration["languages"] = {
-        code: calibrate(index, answerable, unanswerable, code)
+        code: calibrate(index, answerable, unanswerable, code, encodings)
         for code, (answerable, unanswerable) in data.by_language.items()
         if code in served
     }

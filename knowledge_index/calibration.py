@@ -14,17 +14,36 @@ from typing import Any
 
 import numpy as np
 
-from knowledge_index.search import KnowledgeIndex
+from knowledge_index.embedder import Encoded
+from knowledge_index.search import SHIPPED, WORD, KnowledgeIndex
 
 
 def top_scores(
-    index: KnowledgeIndex, texts: Sequence[str], language: str | None = None
+    index: KnowledgeIndex,
+    texts: Sequence[str],
+    language: str | None = None,
+    encodings: dict[str, Encoded] | None = None,
 ) -> list[float]:
-    """The best hit's score per text (among ``language``'s articles when given); a text
-    with no hit scores -1."""
+    """The best hit's score per text (among ``language``'s articles when given), as
+    ``index.search`` scores it; a text with no hit scores -1. The queries are encoded in
+    batches, and kept in ``encodings`` for the next call over the same texts."""
+    encodings = {} if encodings is None else encodings
+    languages = None if language is None else {language}
+    queries = [index.corrected(text, language) for text in texts]
+    searchable = [bool(WORD.search(query)) and bool(index.chunks) for query in queries]
+    if languages is not None and not index.languages & languages:
+        searchable = [False] * len(queries)
+    if SHIPPED.dense:
+        wanted = {query for query, ok in zip(queries, searchable, strict=True) if ok}
+        missing = sorted(wanted - set(encodings))
+        encodings.update(zip(missing, index.encode_queries(missing), strict=True))
     scores = []
-    for text in texts:
-        hits = index.search(text, k=1, language=language)
+    for query, ok in zip(queries, searchable, strict=True):
+        hits = (
+            index.search_encoded(query, encodings.get(query), k=1, languages=languages)
+            if ok
+            else []
+        )
         scores.append(hits[0].score if hits else -1.0)
     return scores
 
@@ -57,9 +76,11 @@ def calibrate(
     answerable: Sequence[str],
     unanswerable: Sequence[str],
     language: str | None = None,
+    encodings: dict[str, Encoded] | None = None,
 ) -> dict[str, Any]:
     """The threshold for questions in ``language`` (searched among its articles), or for
-    the whole help centre."""
+    the whole help centre. ``encodings``: queries already encoded (shared between calls)."""
     return choose_threshold(
-        top_scores(index, answerable, language), top_scores(index, unanswerable, language)
+        top_scores(index, answerable, language, encodings),
+        top_scores(index, unanswerable, language, encodings),
     )

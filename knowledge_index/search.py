@@ -296,6 +296,11 @@ class KnowledgeIndex:
         encoded = self._embedder.encode([query])[0] if weights.dense else None
         return self.search_encoded(query, encoded, k, weights, languages=languages)
 
+    def encode_queries(self, queries: Sequence[str]) -> list[Encoded]:
+        """Queries (already ``corrected``) encoded in batches, for ``search_encoded``: what
+        calibration and benchmarks use to search thousands of them."""
+        return self._embedder.encode(list(queries)) if queries else []
+
     def search_encoded(
         self,
         query: str,
