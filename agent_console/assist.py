@@ -328,14 +328,15 @@ class Assistant:
 
 
 def knowledge_text(chunk: Chunk) -> str:
-    """A passage as the bot answers with it: the short answer, the rest, the article."""
+    """A passage as the bot answers with it: the short answer, the rest, the article (in
+    the article's language)."""
     # imported here: the actions package brings spaCy (about 2 s and 60 MB), which nothing
     # else in the gateway needs; ``create`` imports it in the background
     from baton_actions.knowledge import short_answer
     from baton_actions.texts import knowledge_answer
 
     first, rest = short_answer(chunk.text)
-    return knowledge_answer(first, rest, chunk.title, chunk.link)
+    return knowledge_answer(first, rest, chunk.title, chunk.link, chunk.language)
 
 
 def _fill_known(text: str, identity: Mapping[str, object]) -> str:

@@ -5,7 +5,8 @@
 One index of the whole help centre (every language, as ``baton index`` builds it); each
 ``<language>.json`` query file (``{"language", "queries": [{"text", "article_id"}]}``,
 written for that language, nothing trained on them) is searched as the product searches:
-BM25 alone, dense alone and the shipped fusion, each restricted to the query's language,
+BM25 alone, dense alone, the fusion tuned on English and the shipped one (each language's
+weights, ``knowledge_index.search.weights_for``), each restricted to the query's language,
 and the shipped one across languages (``search_any_language``: an answer in another language
 when the customer's has none good enough). Reports P@1, R@5, MRR@10 and latency per language.
 ``python -m bench.retrieval`` runs this after its main dataset and puts the rows in the same
@@ -29,6 +30,7 @@ from knowledge_index import (
     LEXICAL_ONLY,
     SHIPPED,
     KnowledgeIndex,
+    Weights,
     best_per_article,
     load_embedder,
     write_index,
@@ -37,7 +39,14 @@ from knowledge_index.articles import load_articles
 
 QUERIES = paths.ROOT / "bench" / "data" / "retrieval"
 HELP_CENTRE = paths.BOT / "help_centre"
-MODES = {"bm25": LEXICAL_ONLY, "dense": DENSE_ONLY, "shipped": SHIPPED}
+# "shipped" is what the product searches with: each language's weights (weights_for);
+# "english fusion" the weights tuned on English, for every language, side by side
+MODES: dict[str, Weights | None] = {
+    "bm25": LEXICAL_ONLY,
+    "dense": DENSE_ONLY,
+    "english fusion": SHIPPED,
+    "shipped": None,
+}
 ANY_LANGUAGE = "shipped, any language"
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from knowledge_index.embedder import Encoded
-from knowledge_index.search import SHIPPED, WORD, KnowledgeIndex
+from knowledge_index.search import WORD, KnowledgeIndex, weights_for
 
 
 def top_scores(
@@ -33,7 +33,7 @@ def top_scores(
     searchable = [bool(WORD.search(query)) and bool(index.chunks) for query in queries]
     if languages is not None and not index.languages & languages:
         searchable = [False] * len(queries)
-    if SHIPPED.dense:
+    if weights_for(language).dense:
         wanted = {query for query, ok in zip(queries, searchable, strict=True) if ok}
         missing = sorted(wanted - set(encodings))
         encodings.update(zip(missing, index.encode_queries(missing), strict=True))

@@ -76,10 +76,27 @@ class Weights:
 
 
 SHIPPED = Weights()
+# all-MiniLM-L6-v2 learnt English: in the other languages its similarities tell articles
+# apart less well than their words do (on the demo's nb, sv, fi and pl query sets BM25 alone
+# beat the English fusion by 0.1-0.3 P@1), so there the words count as much as the meaning
+# and the titles' English word pieces not at all (chosen on half of each query set, the
+# other half measured: docs/benchmarks.md)
+DENSE_LANGUAGES = frozenset({"en"})
+WORDS_LEAD = Weights(title=0.25, chunk=0.3, lexical=1.0, article=1.0, title_pieces=0.0)
 # recorded with the answer threshold: a threshold calibrated on another scoring is stale
-SCORING = SHIPPED.describe()
+SCORING = f"{SHIPPED.describe()}; other languages: {WORDS_LEAD.describe()}"
 DENSE_ONLY = Weights(lexical=0.0)
 LEXICAL_ONLY = Weights(title=0.0, chunk=0.0, lexical=1.0, article=0.0, title_pieces=0.0)
+
+
+def weights_for(language: str | None) -> Weights:
+    """The shipped weights for queries in ``language`` (None: the help centre as a whole)."""
+    return SHIPPED if language is None or language in DENSE_LANGUAGES else WORDS_LEAD
+
+
+def _weights_among(languages: Collection[str] | None) -> Weights:
+    """One language's shipped weights; for several (or all), the help centre's."""
+    return weights_for(next(iter(languages))) if languages and len(languages) == 1 else SHIPPED
 
 
 @dataclass(frozen=True)
@@ -247,14 +264,15 @@ class KnowledgeIndex:
         self,
         query: str,
         k: int = 5,
-        weights: Weights = SHIPPED,
+        weights: Weights | None = None,
         *,
         language: str | None = None,
     ) -> list[Hit]:
         """The ``k`` most relevant chunks for ``query``, best first. A query with no letters or
         digits finds nothing (an empty list), whatever else it holds. With ``language`` (ISO
         639-1) the query is in that language and only its chunks are searched: an empty list
-        when the help centre has none."""
+        when the help centre has none. ``weights``: None, the shipped ones for the language
+        (:func:`weights_for`)."""
         return self._search_in(
             query, k, weights, language, None if language is None else {language}
         )
@@ -265,7 +283,7 @@ class KnowledgeIndex:
         language: str,
         k: int = 5,
         threshold: float | None = None,
-        weights: Weights = SHIPPED,
+        weights: Weights | None = None,
     ) -> list[Hit]:
         """``search`` in ``language``; when its best hit scores under ``threshold`` (None: the
         calibrated one) or there is none, the hits in the help centre's other languages
@@ -284,7 +302,7 @@ class KnowledgeIndex:
         self,
         query: str,
         k: int,
-        weights: Weights,
+        weights: Weights | None,
         query_language: str | None,
         languages: Collection[str] | None,
     ) -> list[Hit]:
@@ -293,6 +311,7 @@ class KnowledgeIndex:
             return []
         if languages is not None and not self.languages & set(languages):
             return []
+        weights = weights or _weights_among(languages)
         encoded = self._embedder.encode([query])[0] if weights.dense else None
         return self.search_encoded(query, encoded, k, weights, languages=languages)
 
@@ -306,13 +325,15 @@ class KnowledgeIndex:
         query: str,
         encoded: Encoded | None,
         k: int = 5,
-        weights: Weights = SHIPPED,
+        weights: Weights | None = None,
         *,
         languages: Collection[str] | None = None,
     ) -> list[Hit]:
         """``search`` with the query already corrected and encoded (benchmarks encode queries
         in batches, the assist shares its encoding); ``encoded`` may be None for lexical-only
-        weights. ``languages``: only chunks in these (None: all)."""
+        weights. ``languages``: only chunks in these (None: all); ``weights``: None, the
+        shipped ones for them."""
+        weights = weights or _weights_among(languages)
         if languages is not None and self.languages <= set(languages):
             languages = None  # every chunk qualifies: search as if unfiltered
         # One BLAS thread: the products here are small, and OpenBLAS's threads keep spinning
