@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 PROJECT ?=
 WITH_PROJECT = $(if $(PROJECT),--project $(PROJECT))
 
-.PHONY: run test setup train index bench-handoff bench-retrieval bench-vectors bench-nlu bench-assist lint docs clean
+.PHONY: run test setup train index bench-handoff bench-retrieval bench-vectors bench-nlu bench-assist lint fuzz docs clean
 
 run: setup ## start Rasa, the action server and the gateway (PROJECT=DIR: your assistant); Ctrl-C stops them all
 	$(VENV)/bin/baton run $(WITH_PROJECT)
@@ -43,6 +43,9 @@ bench-handoff: setup ## handoff latency, SQLite vs PostgreSQL + Redis (table, JS
 
 bench-assist: setup ## AI-assist latency: customer message → suggestions on the agent's console, 1 vs 50 agent-owned conversations
 	$(VENV)/bin/python -m bench.assist $(BENCH_ARGS)
+
+fuzz: setup ## the deep fuzzing run: hypothesis on every parser of outside input, schemathesis on every API route (tests/fuzz)
+	BATON_FUZZ=deep $(VENV)/bin/python -m pytest tests/fuzz -q
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from typing_extensions import TypedDict  # pydantic needs it on Python 3.11
 
-from agent_console.access import CurrentAgent
+from agent_console.access import CurrentAgent, CurrentDeskUser, ReadableConversation, Seen, refusals
 from agent_console.canned import CannedOut
 from agent_console.handoff_api import ConversationOut, conversation_out
 from agent_console.workspace import EarlierConversation, NoteOut, SuggestionOut
@@ -110,8 +110,9 @@ def create_router() -> APIRouter:
         return services.canned.search(q, language=language)
 
     @router.get("/conversations/{conversation_id}/notes")
-    async def notes(conversation_id: str, _: CurrentAgent, services: ServicesDep) -> list[NoteOut]:
-        await services.store.get_conversation(conversation_id)  # 404 for an unknown one
+    async def notes(
+        conversation_id: str, _: ReadableConversation, services: ServicesDep
+    ) -> list[NoteOut]:
         return await services.workspace.notes(conversation_id)
 
     @router.post("/conversations/{conversation_id}/notes", status_code=201)
@@ -161,16 +162,22 @@ def create_router() -> APIRouter:
 
     @router.get("/conversations/{conversation_id}/suggestions")
     async def suggestions(
-        conversation_id: str, _: CurrentAgent, services: ServicesDep
+        conversation_id: str, _: ReadableConversation, services: ServicesDep
     ) -> list[SuggestionOut]:
-        await services.store.get_conversation(conversation_id)
         return await services.workspace.suggestions(conversation_id)
 
     @router.get("/conversations/{conversation_id}/history")
     async def history(
-        conversation_id: str, _: CurrentAgent, services: ServicesDep
+        conversation_id: str,
+        _: ReadableConversation,
+        user: CurrentDeskUser,
+        services: ServicesDep,
     ) -> list[EarlierConversation]:
-        """The customer's earlier conversations on every channel, matched by email or phone."""
-        return await services.workspace.earlier_conversations(conversation_id)
+        """The customer's earlier conversations on every channel, matched by email or phone:
+        those the agent may see too."""
+        earlier = await services.workspace.earlier_conversations(conversation_id)
+        found = await services.store.get_conversations({e["id"] for e in earlier})
+        hidden = await refusals(services, user, (Seen.of(c) for c in found))
+        return [e for e in earlier if e["id"] not in hidden]
 
     return router

@@ -2,7 +2,8 @@
 
 A console connects with its session cookie (from its own origin only) or an agent token,
 and the last ``seq`` it saw; it first receives every event after that from the log, then
-live ones, each exactly once and in order.
+live ones, each exactly once and in order — those of the conversations the agent may see
+(``agent_console.access.Visibility``; a supervisor sees every one).
 """
 
 from __future__ import annotations
@@ -14,34 +15,48 @@ from typing import Literal
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
-from agent_console.access import SESSION_COOKIE, desk_agent, same_origin, session_user
+from agent_console.access import (
+    SESSION_COOKIE,
+    DeskUser,
+    Visibility,
+    desk_user,
+    same_origin,
+    session_user,
+    token_user,
+)
 from gateway.bus import DESK_TOPIC, Event
 from gateway.errors import GatewayError
 from gateway.services import Services, ServicesDep
 from gateway.wire import error_event
-from handoff.records import Agent
 
 CLOSE_INVALID_TOKEN = 4401
 CLOSE_FORBIDDEN_ORIGIN = 4403
 
 
-async def _authorise(websocket: WebSocket, services: Services, token: str) -> Agent | None:
-    """The agent behind a token or a session cookie; None (and the socket closed) if none."""
+async def _authorise(websocket: WebSocket, services: Services, token: str) -> DeskUser | None:
+    """The desk user behind a token or a session cookie; None (and the socket closed) if
+    none."""
     if not token and SESSION_COOKIE in websocket.cookies:
         # a cookie rides along with any page's websocket: only the console's own may use it
         if not same_origin(websocket, services.settings.console_allowed_origins):
             await websocket.close(code=CLOSE_FORBIDDEN_ORIGIN)
             return None
         try:
-            agent = await desk_agent(services, await session_user(websocket, services))
+            user = await desk_user(services, await session_user(websocket, services))
         except GatewayError as exc:
             await websocket.accept()
             await websocket.send_json(error_event(exc.code, exc.message))
             await websocket.close(code=CLOSE_INVALID_TOKEN)
             return None
         await websocket.accept()
-        return agent
-    found = await services.agents.by_token(token) if token else None
+        return user
+    try:
+        found = await token_user(services, token) if token else None
+    except GatewayError as exc:
+        await websocket.accept()
+        await websocket.send_json(error_event(exc.code, exc.message))
+        await websocket.close(code=CLOSE_INVALID_TOKEN)
+        return None
     await websocket.accept()
     if found is None:
         await websocket.send_json(
@@ -65,18 +80,23 @@ def create_router() -> APIRouter:
         """``after``: the last seq the console saw (a reconnect catches up from it); left
         out, the stream starts now. ``scope=mine``: the details of a conversation (messages,
         NLU, suggestions, notes, typing…) only for those this agent owns; queue and owner
-        events for all (an agent's page; supervisors and integrations take ``all``)."""
-        agent = await _authorise(websocket, services, token)
-        if agent is None:
+        events for all (an agent's page; supervisors and integrations take ``all``). Either way,
+        only the events of conversations the agent may see (``agent_console.access``)."""
+        user = await _authorise(websocket, services, token)
+        if user is None:
             return
+        agent = user.agent
         mine = (
             MineOnly(agent.id, {c.id for c in await services.store.assigned_to(agent.id)})
             if scope == "mine"
             else None
         )
+        visibility = Visibility(services, user)
 
         async def send(frame: Event) -> None:
-            if mine is None or mine.wants(frame):
+            # both see every ownership event (each follows ownership changes)
+            allowed = await visibility.admits(frame)
+            if (mine is None or mine.wants(frame)) and allowed:
                 await websocket.send_json(frame)
 
         async with services.bus.subscribe(DESK_TOPIC) as live:
@@ -84,6 +104,7 @@ def create_router() -> APIRouter:
             last = after if after >= 0 else await services.store.events.last_seq()
             while True:
                 backlog = await services.store.events.since(last, limit=1000)
+                await visibility.learn({e.conversation_id for e in backlog})
                 for event in backlog:
                     await send(event.wire())
                     last = event.seq

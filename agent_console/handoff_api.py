@@ -2,6 +2,8 @@
 
 Agents authenticate with their API token (``baton agent add`` prints it); every action is
 taken as that agent, so "reply by an agent who does not own the conversation" is refused.
+What an agent may see (a conversation, the queue, the event log) is ``agent_console.access``'s
+rule: the queues they serve, their own conversations, those transferred to them.
 """
 
 from __future__ import annotations
@@ -13,10 +15,19 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from typing_extensions import TypedDict  # pydantic needs it on Python 3.11
 
-from agent_console.access import CurrentAgent
+from agent_console.access import (
+    CurrentAgent,
+    CurrentDeskUser,
+    ReadableConversation,
+    Seen,
+    Visibility,
+    may_read,
+    refusals,
+)
 from gateway.errors import UnknownSuggestion
 from gateway.services import Services, ServicesDep
 from handoff.desk import Moved
+from handoff.ownership import Owner
 from handoff.packet import Packet
 from handoff.records import Agent, Conversation, Identity, Presence, Waiting
 from handoff.wire import MessageOut, message_out
@@ -88,7 +99,8 @@ class ReplyIn(BaseModel):
 
     text: str = Field(min_length=1, max_length=4000)
     # the AI suggestion the agent inserted before sending, if any (recorded as used or edited)
-    suggestion_id: int | None = None
+    # a row id: within the database's 32-bit integers (a larger one is a 422, not a 500)
+    suggestion_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
 
 
 class TransferIn(BaseModel):
@@ -194,9 +206,16 @@ def create_router() -> APIRouter:
         return [agent_out(a) for a in await services.agents.all()]
 
     @router.get("/queues")
-    async def queues(_: CurrentAgent, services: ServicesDep) -> list[QueueOut]:
+    async def queues(user: CurrentDeskUser, services: ServicesDep) -> list[QueueOut]:
+        """Every queue, with the conversations waiting in it that the agent may see."""
         now = time.time()
         waiting = await services.desk.waiting()
+        hidden = await refusals(
+            services,
+            user,
+            (Seen(w.conversation_id, Owner.QUEUED.value, w.queue, None) for w in waiting),
+        )
+        waiting = [w for w in waiting if w.conversation_id not in hidden]
         return [
             {
                 "name": name,
@@ -215,9 +234,8 @@ def create_router() -> APIRouter:
 
     @router.get("/conversations/{conversation_id}")
     async def conversation(
-        conversation_id: str, _: CurrentAgent, services: ServicesDep
+        conversation_id: str, current: ReadableConversation, services: ServicesDep
     ) -> ConversationDetail:
-        current = await services.store.get_conversation(conversation_id)
         return {
             "conversation": conversation_out(current),
             "packet": await services.desk.packet(conversation_id),
@@ -228,8 +246,9 @@ def create_router() -> APIRouter:
 
     @router.post("/conversations/{conversation_id}/claim")
     async def claim(
-        conversation_id: str, agent: CurrentAgent, services: ServicesDep
+        conversation_id: str, _: ReadableConversation, agent: CurrentAgent, services: ServicesDep
     ) -> ConversationOut:
+        """Take a waiting conversation (one the agent may see: of a queue they serve)."""
         return await published(services, await services.desk.claim(conversation_id, agent.id))
 
     @router.post("/conversations/{conversation_id}/messages")
@@ -269,7 +288,11 @@ def create_router() -> APIRouter:
 
     @router.post("/conversations/{conversation_id}/resolve")
     async def resolve(
-        conversation_id: str, body: ResolveIn, agent: CurrentAgent, services: ServicesDep
+        conversation_id: str,
+        body: ResolveIn,
+        _: ReadableConversation,
+        agent: CurrentAgent,
+        services: ServicesDep,
     ) -> ConversationOut:
         result = await published(
             services, await services.desk.resolve(conversation_id, agent.id, body.note)
@@ -282,7 +305,7 @@ def create_router() -> APIRouter:
 
     @router.post("/conversations/{conversation_id}/hand-back")
     async def hand_back(
-        conversation_id: str, agent: CurrentAgent, services: ServicesDep
+        conversation_id: str, _: ReadableConversation, agent: CurrentAgent, services: ServicesDep
     ) -> ConversationOut:
         moved = await services.desk.hand_back(conversation_id, agent.id)
         result = await published(services, moved)
@@ -293,16 +316,26 @@ def create_router() -> APIRouter:
 
     @router.get("/events")
     async def events(
-        _: CurrentAgent,
+        user: CurrentDeskUser,
         services: ServicesDep,
-        after: Annotated[int, Query(ge=0)] = 0,
+        after: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,  # a 32-bit event number
         conversation_id: str | None = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 500,
     ) -> list[EventOut]:
-        """Catch up after a reconnect: every logged event numbered above ``after``."""
+        """Catch up after a reconnect: every logged event numbered above ``after`` that the
+        agent may see (the desk websocket's rule)."""
+        if conversation_id:
+            refused = await may_read(
+                services, user, await services.store.get_conversation(conversation_id)
+            )
+            if refused is not None:
+                raise refused
         found = await services.store.events.since(
             after, conversation_id=conversation_id, limit=limit
         )
+        visibility = Visibility(services, user)
+        await visibility.learn({e.conversation_id for e in found})
+        found = [e for e in found if await visibility.admits(e.wire())]
         return [
             {
                 "seq": e.seq,

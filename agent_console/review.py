@@ -22,7 +22,7 @@ from agent_console.access import same_origin, session_user
 from agent_console.auth import Role, User
 from agent_console.templating import page, refusal
 from baton.knowledge import ONNX_DIR
-from gateway.errors import ForeignOrigin, InvalidSession, WrongRole
+from gateway.errors import ConversationForbidden, ForeignOrigin, InvalidSession, WrongRole
 from gateway.rasa import RasaClient
 from gateway.services import ServicesDep
 from gateway.settings import GatewaySettings
@@ -270,10 +270,14 @@ def model_out(model: Model) -> ModelOut:
 # -- requests
 
 
+# a message's row id: within the database's 32-bit integers (a larger one is a 422, not a 500)
+MessageId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
 class LabelIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    message_ids: list[int] = Field(min_length=1, max_length=5000)
+    message_ids: list[MessageId] = Field(min_length=1, max_length=5000)
     action: Literal["intent", "out_of_scope"]
     intent: str | None = Field(default=None, max_length=200)
 
@@ -281,7 +285,7 @@ class LabelIn(BaseModel):
 class DraftIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    message_ids: list[int] = Field(min_length=1, max_length=5000)
+    message_ids: list[MessageId] = Field(min_length=1, max_length=5000)
 
 
 class DraftEdit(BaseModel):
@@ -345,9 +349,14 @@ def create_api() -> APIRouter:
         return Response(status_code=204)
 
     @api.get("/conversations/{conversation_id}")
-    async def conversation(conversation_id: str, services: ServicesDep, _: Owner) -> list[TurnOut]:
-        """The transcript, read-only: what led to a failed message."""
+    async def conversation(
+        conversation_id: str, services: ServicesDep, review: ReviewDep, _: Owner
+    ) -> list[TurnOut]:
+        """The transcript, read-only: what led to a failed message. Only conversations with
+        a message in the inbox or labelled: knowledge owners see what they review."""
         await services.store.get_conversation(conversation_id)  # 404 when unknown
+        if not await _in_review(review, services.store.sessions, conversation_id):
+            raise ConversationForbidden("not_in_review")
         return [
             {
                 "id": m.id,
@@ -448,6 +457,27 @@ def install(app: FastAPI) -> None:
     app.include_router(create_pages())
 
 
+async def _in_review(
+    review: Review, sessions: async_sessionmaker[AsyncSession], conversation_id: str
+) -> bool:
+    """Whether a message of the conversation is in the review inbox or has a label."""
+    from sqlalchemy import select
+
+    from handoff.models import MessageRow
+    from retraining.models import ReviewLabelRow
+
+    async with sessions() as session:
+        labelled = await session.scalar(
+            select(ReviewLabelRow.id)
+            .join(MessageRow, MessageRow.id == ReviewLabelRow.message_id)
+            .where(MessageRow.conversation_id == conversation_id)
+            .limit(1)
+        )
+    if labelled is not None:
+        return True
+    return any(f.message.conversation_id == conversation_id for f in await review.inbox.failures())
+
+
 async def start(
     settings: GatewaySettings, sessions: async_sessionmaker[AsyncSession], rasa: RasaClient
 ) -> Review:
@@ -459,6 +489,7 @@ async def start(
         rasa.gate,
         functools.partial(load_fast_embedder, ONNX_DIR),
         rejection_intents=settings.handoff.knowledge_rejection_intents,
+        rasa_token=rasa.token,
     )
     await review.start()
     return review

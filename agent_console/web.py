@@ -6,19 +6,22 @@ that talks to the handoff API and the desk websocket and writes customer text on
 
 from __future__ import annotations
 
-import time
-from collections import defaultdict, deque
+import math
 from typing import Annotated
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent_console.access import SESSION_COOKIE, same_origin, session_user
 from agent_console.auth import DESK_ROLES, Role, User
 from agent_console.templating import HERE, page, refusal
+from agent_console.throttle import SignInThrottle
+from gateway.limits import client_address, limits_of
+from gateway.security import is_local_host
 from gateway.services import ServicesDep
 from handoff import language
 
@@ -56,42 +59,12 @@ class ConsoleHeaders:
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *_SECURITY_HEADERS]
+                headers = MutableHeaders(scope=message)
+                for name, value in _SECURITY_HEADERS:  # the console's own (stricter) values
+                    headers[name.decode()] = value.decode()
             await send(message)
 
         await self.app(scope, receive, with_headers)
-
-
-class LoginThrottle:
-    """At most ``attempts`` failed sign-ins per user name and per client address in
-    ``window`` seconds; further attempts are refused until the oldest failure ages out."""
-
-    def __init__(self, attempts: int = 5, window: float = 900) -> None:
-        self._attempts = attempts
-        self._window = window
-        self._failures: defaultdict[str, deque[float]] = defaultdict(deque)
-
-    def _recent(self, key: str) -> deque[float]:
-        failures = self._failures[key]
-        while failures and failures[0] < time.monotonic() - self._window:
-            failures.popleft()
-        return failures
-
-    def retry_after(self, *keys: str) -> int:
-        """Seconds until another attempt is allowed (0: allowed now)."""
-        waits = [
-            failures[0] + self._window - time.monotonic()
-            for failures in (self._recent(k) for k in keys)
-            if len(failures) >= self._attempts
-        ]
-        return max(1, round(max(waits))) if waits else 0
-
-    def failed(self, *keys: str) -> None:
-        for key in keys:
-            self._recent(key).append(time.monotonic())
-
-    def succeeded(self, user_key: str) -> None:
-        self._failures.pop(user_key, None)
 
 
 async def signed_in(request: Request, services: ServicesDep) -> User | None:
@@ -103,7 +76,6 @@ SignedIn = Annotated[User | None, Depends(signed_in)]
 
 def create_router() -> APIRouter:
     router = APIRouter(prefix="/console", include_in_schema=False)
-    throttle = LoginThrottle()
 
     def login_page(
         request: Request, error: str | None = None, status: int = 200, user_id: str = ""
@@ -125,23 +97,41 @@ def create_router() -> APIRouter:
         form = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=10)
         user_id = (form.get("user_id") or [""])[0].strip().lower()[:64]
         password = (form.get("password") or [""])[0]
-        client = request.client.host if request.client else "unknown"
-        keys = (f"user:{user_id}", f"client:{client}")
-        wait = throttle.retry_after(*keys)
-        if wait:
-            response = login_page(
-                request,
-                f"Too many failed attempts. Try again in {max(1, round(wait / 60))} minutes.",
-                429,
-                user_id,
+        client = client_address(request)
+        throttle = SignInThrottle(limits_of(request))
+        wait = await throttle.wait(user_id, client)
+        if wait is not None:
+            later = (
+                f"{wait.seconds} seconds"
+                if wait.seconds < 120
+                else f"{math.ceil(wait.seconds / 60)} minutes"
             )
-            response.headers["retry-after"] = str(wait)
+            where = " from your network" if wait.reason == "address" else ""
+            response = login_page(
+                request, f"Too many failed sign-ins{where}. Try again in {later}.", 429, user_id
+            )
+            response.headers["retry-after"] = str(wait.seconds)
             return response
         user = await services.users.authenticate(user_id, password) if user_id else None
         if user is None:
-            throttle.failed(*keys)
+            await throttle.failed(user_id, client)
             return login_page(request, "Wrong user name or password.", 401, user_id)
-        throttle.succeeded(keys[0])
+        await throttle.succeeded(user_id, client)
+        secure = services.settings.console_cookie_secure
+        if (
+            secure
+            and request.url.scheme == "http"
+            and not is_local_host(request.url.hostname or "")
+        ):
+            # the browser would drop the Secure cookie and the sign-in would loop back here
+            return login_page(
+                request,
+                "This console is served over plain http, where browsers drop its secure "
+                "sign-in cookie. Open it over https (a TLS proxy in front of the gateway), or, "
+                "for development only, set BATON_CONSOLE_COOKIE_SECURE=false.",
+                400,
+                user_id,
+            )
         token = await services.users.start_session(user)
         redirect = RedirectResponse("/console", status_code=303)
         redirect.set_cookie(

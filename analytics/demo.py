@@ -122,6 +122,15 @@ async def ensure_agents(
     return agents
 
 
+def _refused_by_limits(response: httpx.Response) -> None:
+    if response.status_code == 429:
+        raise DemoError(
+            "the gateway's rate limits refused the demo's customers (they all come from this "
+            "machine's address): start the stack with BATON_RATE_LIMIT_ENABLED=false to play "
+            "the demo history"
+        )
+
+
 class Chat:
     """One customer conversation over the web chat REST API."""
 
@@ -134,6 +143,7 @@ class Chat:
     @classmethod
     async def open(cls, http: httpx.AsyncClient) -> Chat:
         response = await http.post("/api/conversations")
+        _refused_by_limits(response)
         response.raise_for_status()
         body = response.json()
         return cls(http, body["id"], body["token"])
@@ -143,6 +153,7 @@ class Chat:
         response = await self.http.post(
             f"/api/conversations/{self.id}/messages", json=body, headers=self.auth
         )
+        _refused_by_limits(response)
         response.raise_for_status()
         self.sent += 1
         replies: list[dict[str, Any]] = response.json()["replies"]

@@ -127,6 +127,26 @@ def main(argv: list[str] | None = None) -> int:
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     user_actions.add_parser("list", parents=[with_project], help="console users and their roles")
+    customer_cmd = commands.add_parser(
+        "customer", help="a customer's data on every channel: export it or erase it"
+    )
+    customer_actions = customer_cmd.add_subparsers(dest="customer_command", required=True)
+    subject_help = (
+        "a conversation id, an e-mail address, a phone number, or a channel user id "
+        "(telegram:<id>, slack:<user id>, webchat:<visitor>)"
+    )
+    export_cmd = customer_actions.add_parser(
+        "export", parents=[with_project], help="print everything stored of a customer as JSON"
+    )
+    export_cmd.add_argument("customer_id", help=subject_help)
+    export_cmd.add_argument("--output", type=Path, help="write the JSON here (default: stdout)")
+    erase_cmd = customer_actions.add_parser(
+        "erase",
+        parents=[with_project],
+        help="erase a customer's data everywhere and record that it was done",
+    )
+    erase_cmd.add_argument("customer_id", help=subject_help)
+    erase_cmd.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     demo_cmd = commands.add_parser(
         "demo-history",
         parents=[with_project],
@@ -187,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_agent_command(args))
         elif args.command == "user":
             return asyncio.run(_user_command(args))
+        elif args.command == "customer":
+            return asyncio.run(_customer_command(args))
         elif args.command == "demo-history":
             return asyncio.run(_demo_command(args))
         elif args.command == "run":
@@ -410,6 +432,55 @@ async def _user_command(args: argparse.Namespace) -> int:
             return 2
         print(f"==> {args.user_id} can sign in to the console as {role.value}")
         return 0
+
+
+async def _customer_command(args: argparse.Namespace) -> int:
+    import getpass
+    import json
+
+    from gateway.settings import load_settings
+    from handoff import privacy, rasa_tracker
+
+    try:
+        subject = privacy.parse_subject(args.customer_id)
+    except privacy.SubjectError as exc:
+        print(f"baton: {exc}", file=sys.stderr)
+        return 2
+    settings = load_settings()
+    tracker = rasa_tracker.configured(settings.project_dir, settings.rasa_endpoints)
+    if tracker.kind != "sql":
+        print(f"    note: Rasa's trackers: {tracker.note}", file=sys.stderr)
+    async with _database() as sessions:
+        if args.customer_command == "export":
+            document = await privacy.export(sessions, subject, tracker=tracker)
+            text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+            if args.output is None:
+                sys.stdout.write(text)
+            else:
+                args.output.write_text(text, encoding="utf-8")
+                found = len(document["conversations"])
+                print(f"==> {found} conversation(s) of the customer written to {args.output}")
+            return 0
+        if not args.yes:
+            question = f"Erase everything of {args.customer_id} on every channel? [y/N] "
+            answer = await asyncio.to_thread(input, question)
+            if answer.strip().lower() not in ("y", "yes"):
+                print("==> nothing erased")
+                return 1
+        try:
+            erased = await privacy.erase(
+                sessions,
+                subject,
+                requested_by=f"cli:{getpass.getuser()}",
+                tracker=tracker,
+                redis_url=settings.redis_url,
+            )
+        except privacy.WithAPerson as exc:
+            print(f"baton: {exc}", file=sys.stderr)
+            return 1
+    counts = ", ".join(f"{n} {kind}" for kind, n in erased.record["counts"].items() if n)
+    print(f"==> erasure {erased.record['id']} recorded: {counts or 'nothing was stored'}")
+    return 0
 
 
 async def _demo_command(args: argparse.Namespace) -> int:

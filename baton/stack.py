@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import secrets
 import signal
 import socket
 import sys
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from baton import paths
@@ -44,6 +45,12 @@ class StackSettings(BaseSettings):
     rasa_endpoints: str | None = None
     # how long each process may take to answer its health check
     startup_timeout_seconds: float = Field(default=240.0, gt=0)
+    # the token of Rasa's HTTP API (--auth-token), given to the gateway too; unset: a new
+    # random one each run
+    rasa_token: SecretStr | None = None
+    # the token Rasa sends with every call to the action server, which refuses calls without
+    # it (Baton's endpoints file passes it); unset: a new random one each run
+    actions_token: SecretStr | None = None
 
 
 class StackError(RuntimeError):
@@ -74,6 +81,7 @@ ENDPOINTS = """\
 # written by baton run: the action server it starts and an SQL tracker store of its own
 action_endpoint:
   url: ${BATON_ACTION_ENDPOINT_URL}
+  token: ${BATON_ACTIONS_TOKEN}
 tracker_store:
   type: SQL
   dialect: sqlite
@@ -112,16 +120,30 @@ def specs(
     # every process reads the same assistant folder (its baton.yml, domain, actions)
     base_env = dict(os.environ, BATON_PROJECT_DIR=str(project))
     base_env.setdefault("BATON_DATABASE_URL", f"sqlite:///{var / 'baton.db'}")
+    rasa_token = _secret(settings.rasa_token)
+    # an endpoints file of the team's own passes the token only if it says so (``token:
+    # ${BATON_ACTIONS_TOKEN}`` under action_endpoint): none is made up for it
+    actions_token = (
+        settings.actions_token.get_secret_value()
+        if settings.actions_token
+        else ("" if settings.rasa_endpoints else secrets.token_urlsafe(32))
+    )
     rasa = rasa_env(project)
     rasa.update(
         BATON_ACTION_ENDPOINT_URL=f"http://{host}:{settings.actions_port}/webhook",
+        BATON_ACTIONS_TOKEN=actions_token,
         BATON_RASA_TRACKER_DB=str(var / "rasa-tracker.db"),
     )
-    actions_env = base_env | {"SANIC_HOST": host, "PYTHONUNBUFFERED": "1"}
+    actions_env = base_env | {
+        "SANIC_HOST": host,
+        "PYTHONUNBUFFERED": "1",
+        "BATON_ACTIONS_TOKEN": actions_token,
+    }
     gateway_env = base_env | {
         "BATON_HOST": host,
         "BATON_PORT": str(settings.port),
         "BATON_RASA_URL": f"http://{host}:{settings.rasa_port}",
+        "BATON_RASA_TOKEN": rasa_token,
         "PYTHONUNBUFFERED": "1",
     }
     return [
@@ -141,10 +163,12 @@ def specs(
                 host,
                 "--port",
                 str(settings.rasa_port),
+                "--auth-token",
+                rasa_token,
             ],
             cwd=project,
             env=rasa,
-            health_url=f"http://{host}:{settings.rasa_port}/status",
+            health_url=f"http://{host}:{settings.rasa_port}/status?token={rasa_token}",
             port=settings.rasa_port,
             log_file=logs / "rasa.log",
         ),
@@ -175,6 +199,10 @@ def specs(
             log_file=logs / "gateway.log",
         ),
     ]
+
+
+def _secret(configured: SecretStr | None) -> str:
+    return configured.get_secret_value() if configured else secrets.token_urlsafe(32)
 
 
 def port_in_use(host: str, port: int) -> bool:
@@ -237,9 +265,8 @@ async def wait_healthy(running: Running, deadline: float) -> None:
                 if response.status_code == 200:
                     return
             if time.monotonic() > deadline:
-                raise StackError(
-                    f"{running.spec.name} did not become healthy at {running.spec.health_url}"
-                )
+                where = running.spec.health_url.split("?")[0]  # not its token
+                raise StackError(f"{running.spec.name} did not become healthy at {where}")
             await asyncio.sleep(0.5)
 
 

@@ -21,7 +21,7 @@ import sys
 import traceback
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rasa_sdk.executor import ActionExecutor
@@ -134,10 +134,70 @@ def main(argv: list[str] | None = None) -> int:
     except ProjectUnusable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    from rasa_sdk.endpoint import run
-
-    run(executor, port=args.port)
+    token = os.environ.get("BATON_ACTIONS_TOKEN") or None
+    host = os.environ.get("SANIC_HOST", "127.0.0.1")
+    if token is None and os.environ.get("BATON_ENV") == "production" and not _loopback(host):
+        print(
+            f"error: BATON_ENV=production: the action server listens on {host} without a "
+            "token. Set BATON_ACTIONS_TOKEN (and the same token: under action_endpoint in "
+            "Rasa's endpoints file), or SANIC_HOST=127.0.0.1 when Rasa runs on this machine",
+            file=sys.stderr,
+        )
+        return 1
+    serve(executor, args.port, host, token)
     return 0
+
+
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def guarded_app(executor: ActionExecutor, token: str | None) -> Any:
+    """rasa-sdk's app, answering only calls that bring ``token`` (Rasa sends it as the
+    ``token`` query parameter of every call, from the endpoints file's ``action_endpoint:
+    token:``); ``/health`` stays open for health checks. No CORS: browsers never call it."""
+    import hmac
+
+    from rasa_sdk.endpoint import create_app_for_serve
+    from sanic import response
+
+    app = create_app_for_serve(executor, cors_origins=None)
+    if token is None:
+        return app
+    expected = token.encode()
+
+    @app.on_request
+    async def require_token(request: Any) -> Any:
+        if request.path == "/health":
+            return None
+        sent = (request.args.get("token") or "").encode()
+        if not hmac.compare_digest(sent, expected):
+            return response.json(
+                {"error": "this action server answers Rasa only: the token is missing or wrong"},
+                status=401,
+            )
+        return None
+
+    return app
+
+
+def serve(executor: ActionExecutor, port: int, host: str, token: str | None) -> None:
+    """rasa-sdk's ``run`` with :func:`guarded_app` (Sanic builds the app in each worker)."""
+    import functools
+
+    from rasa_sdk import utils
+    from sanic import Sanic
+    from sanic.worker.loader import AppLoader
+
+    loader = AppLoader(factory=functools.partial(guarded_app, executor, token))
+    app = loader.load()
+    app.prepare(host=host, port=port, workers=utils.number_of_sanic_workers())
+    Sanic.serve(primary=app, app_loader=loader)
 
 
 if __name__ == "__main__":

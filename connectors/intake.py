@@ -19,7 +19,7 @@ from connectors import texts
 from connectors.base import Inbound
 from connectors.links import Link, Links
 from connectors.outbound import Dispatcher
-from gateway.errors import MessageEmpty, MessageTooLong
+from gateway.errors import ClientIdReused, MessageEmpty, MessageTooLong
 from gateway.publisher import Publisher
 from gateway.router import ConversationRouter, Delivery
 from handoff.language import served
@@ -101,6 +101,11 @@ class Intake:
                 )
             )
         except MessageEmpty:
+            return None
+        except ClientIdReused:
+            # a platform's delivery id names another message (it never should): the
+            # stored one stands, and the new text is in the inbox's record of the delivery
+            log.warning("%s delivery %s reuses a stored message's id", link.channel, client_id)
             return None
         except MessageTooLong as exc:
             text = await self.say(link.conversation_id, "channels.too_long", limit=exc.limit)

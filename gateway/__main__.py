@@ -20,6 +20,9 @@ def main() -> None:
         # chat frames are a few hundred bytes: compressing each one for every console costs
         # more CPU than the bandwidth it saves
         ws_per_message_deflate=False,
+        # the client's address is gateway.limits.client_address's to decide (from
+        # BATON_TRUSTED_PROXIES); uvicorn's own X-Forwarded-For handling would trust 127.0.0.1
+        proxy_headers=False,
     )
 
 

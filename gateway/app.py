@@ -6,13 +6,11 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
-from sqlalchemy import text
-from typing_extensions import TypedDict  # pydantic needs it on Python 3.11
+from fastapi.middleware.trustedhost import TrustedHostMiddleware
 
 import agent_console.review
 import agent_console.supervisor
@@ -20,7 +18,7 @@ import agent_console.web
 import connectors.messaging
 import connectors.rasa_channels
 import connectors.webchat
-from agent_console import console_api, desk_socket, handoff_api
+from agent_console import console_api, desk_socket, handoff_api, privacy_api
 from agent_console.auth import Users
 from agent_console.canned import CannedResponses
 from agent_console.workspace import Workspace
@@ -31,16 +29,18 @@ from baton.knowledge import index_dir
 from baton.project import load_project
 from connectors.intake import Intake
 from connectors.links import Links
-from gateway import heap, loop_lag
+from gateway import health, heap, loop_lag
 from gateway.background import Background
 from gateway.bus import create_bus
 from gateway.errors import install_error_handlers
 from gateway.escalation import Escalation
+from gateway.limits import RateLimits
 from gateway.listening import Listener
 from gateway.publisher import Publisher
 from gateway.rasa import RasaClient
 from gateway.router import ConversationRouter
-from gateway.services import Services, ServicesDep
+from gateway.security import SecurityHeaders, UnsafeSettings, production_problems
+from gateway.services import Services
 from gateway.settings import GatewaySettings, load_settings
 from handoff import language
 from handoff.agents import AgentDirectory, ensure_queues
@@ -55,14 +55,6 @@ if TYPE_CHECKING:  # the assistant loads MiniLM: imported only when it is enable
 log = logging.getLogger(__name__)
 
 
-class Health(TypedDict):
-    status: Literal["ok", "degraded"]
-    database: Literal["ok", "unavailable"]
-    rasa: Literal["ok", "unavailable"]
-    # AI assist loads MiniLM and the index in the background after start-up
-    assist: Literal["off", "loading", "ready"]
-
-
 async def _freeze_when_warm(app: FastAPI, assistant: Assistant) -> None:
     await assistant.warmed()
     heap.freeze("AI assist loaded")
@@ -72,6 +64,8 @@ async def _freeze_when_warm(app: FastAPI, assistant: Assistant) -> None:
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     """Build the gateway; nothing connects until the app starts."""
     settings = settings or load_settings()
+    if settings.env == "production" and (problems := production_problems(settings)):
+        raise UnsafeSettings(problems)
     # the assistant's baton.yml, checked against its domain: a broken one stops the start
     project = load_project(settings.project_dir)
     contract = project.contract
@@ -97,7 +91,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         engine = create_engine(settings.database_url)
         bus = create_bus(settings.redis_url)
         await bus.start()
-        rasa = RasaClient(str(settings.rasa_url), settings.rasa_timeout_seconds)
+        # rate limits and the sign-in throttle: in Redis with the bus, shared by replicas
+        app.state.limits = RateLimits.create(settings)
+        rasa = RasaClient(
+            str(settings.rasa_url),
+            settings.rasa_timeout_seconds,
+            token=settings.rasa_token.get_secret_value() if settings.rasa_token else None,
+        )
         store = ConversationStore(engine)
         created = await ensure_queues(store.sessions, contract.queue_names)
         if created:
@@ -171,6 +171,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             survey,
         )
         app.state.engine = engine
+        # the health routes read Rasa's latest answer: one now, then a probe every few seconds
+        app.state.health = health.Checks(engine, rasa, settings)
+        await rasa.healthy(health.PROBE_SECONDS)
+        health.probe_rasa(rasa, background, settings)
+        if settings.retention_days:  # conversations past retention, erased on a schedule
+            privacy_api.schedule_retention(settings, store.sessions, background)
         # knowledge owners' inbox and retraining; the swap holds messages at rasa.gate
         app.state.review = await agent_console.review.start(settings, store.sessions, rasa)
         heap.freeze("start-up")
@@ -200,19 +206,35 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             watching.cancel()
             await app.state.review.close()
             await background.close()
+            await app.state.health.close()
             await rasa.close()
             await bus.close()
+            await app.state.limits.close()
             await engine.dispose()
 
-    app = FastAPI(title="Baton gateway", version="0.1.0", lifespan=lifespan)
-    install_error_handlers(app)
-    # the widget is embedded on shop sites: they call the web chat API across origins
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.webchat_allowed_origins,
-        allow_methods=["GET", "POST"],
-        allow_headers=["Authorization", "Content-Type"],
+    docs = settings.api_docs  # production: no public description of the routes
+    app = FastAPI(
+        title="Baton gateway",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
     )
+    install_error_handlers(app)
+    # the API docs' page loads Swagger UI's script from its CDN: no CSP there
+    app.add_middleware(SecurityHeaders, relaxed_paths=("/docs", "/redoc"))
+    if "*" not in settings.allowed_hosts:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
+    # the widget is embedded on shop sites: they call the web chat API across origins (no
+    # origins configured: no CORS at all)
+    if settings.webchat_allowed_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.webchat_allowed_origins,
+            allow_methods=["GET", "POST", "PUT"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
     app.include_router(connectors.webchat.create_router())
     connectors.messaging.install(app, settings)
     connectors.rasa_channels.install(app, settings)
@@ -221,28 +243,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(desk_socket.create_router())
     agent_console.web.install(app)
     app.include_router(agent_console.supervisor.create_router())
+    app.include_router(privacy_api.create_router())
     agent_console.review.install(app)
     app.include_router(prometheus.create_router())
 
-    @app.get("/health", tags=["operations"], response_model=None)
-    async def health(services: ServicesDep) -> Health | JSONResponse:
-        try:
-            async with app.state.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-            database: Literal["ok", "unavailable"] = "ok"
-        except Exception:
-            log.exception("database health check failed")
-            database = "unavailable"
-        rasa: Literal["ok", "unavailable"] = (
-            "ok" if await services.rasa.healthy() else "unavailable"
-        )
-        body: Health = {
-            "status": "ok" if database == "ok" and rasa == "ok" else "degraded",
-            "database": database,
-            "rasa": rasa,
-            "assist": app.state.assist,
-        }
-        # the gateway serves (and stores messages) without Rasa; without its database it cannot
-        return body if database == "ok" else JSONResponse(dict(body), status_code=503)
+    # /health/live, /health/ready and the older /health
+    health.install(app)
 
     return app

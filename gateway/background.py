@@ -4,8 +4,9 @@ models. A failure is logged, never raised into a request; stopping waits for wha
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -16,6 +17,7 @@ CLOSE_SECONDS = 5.0
 class Background:
     def __init__(self) -> None:
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._stopping = asyncio.Event()
 
     def spawn(self, work: Awaitable[Any], what: str) -> None:
         """Run ``work`` in the background; a failure is logged with ``what`` it was doing."""
@@ -30,8 +32,24 @@ class Background:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def every(self, seconds: float, work: Callable[[], Awaitable[Any]], what: str) -> None:
+        """Run ``work`` now and then every ``seconds`` until the gateway stops; a failed
+        round is logged and the next one comes as usual."""
+
+        async def rounds() -> None:
+            while not self._stopping.is_set():
+                try:
+                    await work()
+                except Exception:
+                    log.exception("%s failed", what)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), seconds)
+
+        self.spawn(rounds(), what)
+
     async def close(self) -> None:
         """Let background work still under way finish (the gateway is stopping), for at
-        most ``CLOSE_SECONDS``."""
+        most ``CLOSE_SECONDS``; repeated work stops after its current round."""
+        self._stopping.set()
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=CLOSE_SECONDS)

@@ -60,6 +60,8 @@ class GatewayError(Exception):
     def __init__(self, message: str | None = None) -> None:
         super().__init__(message or texts.ERRORS.get(self.code, self.code))
         self.message = message or texts.ERRORS.get(self.code, self.code)
+        # more fields of the error body, e.g. a refusal's stable reason
+        self.details: dict[str, str] = {}
 
 
 class MessageEmpty(GatewayError):
@@ -72,6 +74,12 @@ class MessageTooLong(GatewayError):
     def __init__(self, limit: int) -> None:
         super().__init__(texts.ERRORS["message_too_long"].format(limit=limit))
         self.limit = limit
+
+
+class ClientIdReused(GatewayError):
+    """A message's ``client_id`` sent again with another text: a retry must repeat it."""
+
+    status, code = 409, "client_id_reused"
 
 
 class InvalidToken(GatewayError):
@@ -96,6 +104,33 @@ class ForeignOrigin(GatewayError):
 
 class WrongRole(GatewayError):
     status, code = 403, "wrong_role"
+
+
+class ConversationForbidden(GatewayError):
+    """The desk user may not see this conversation; ``reason`` says why, stably
+    (``agent_console.access`` decides)."""
+
+    status, code = 403, "conversation_forbidden"
+
+    def __init__(self, reason: str, **fields: str) -> None:
+        super().__init__(
+            texts.ERRORS["conversation_forbidden"].format(
+                reason=texts.REFUSALS[reason].format(**fields)
+            )
+        )
+        self.reason = reason
+        self.details = {"reason": reason}
+
+
+class RateLimited(GatewayError):
+    """A rate limit is reached (``gateway.limits``): 429 with ``Retry-After``; nothing of the
+    refused request was stored."""
+
+    status, code = 429, "rate_limited"
+
+    def __init__(self, what: str, retry_after: int) -> None:
+        super().__init__(texts.ERRORS["rate_limited"].format(what=what, seconds=retry_after))
+        self.retry_after = retry_after
 
 
 class UnknownSuggestion(GatewayError):
@@ -130,7 +165,18 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(GatewayError)
     async def _gateway_error(_: Request, exc: GatewayError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status)
+        body = error_body(exc.code, exc.message)
+        body["error"].update(exc.details)
+        return JSONResponse(body, status_code=exc.status)
+
+    @app.exception_handler(RateLimited)
+    async def _rate_limited(_: Request, exc: RateLimited) -> JSONResponse:
+        body: dict[str, dict[str, str | int]] = {
+            "error": {"code": exc.code, "message": exc.message, "retry_after": exc.retry_after}
+        }
+        return JSONResponse(
+            body, status_code=exc.status, headers={"Retry-After": str(exc.retry_after)}
+        )
 
     @app.exception_handler(HandoffError)
     async def _handoff(_: Request, exc: HandoffError) -> JSONResponse:

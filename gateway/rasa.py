@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -106,12 +107,33 @@ class RasaClient:
     """Talks to ``rasa run --enable-api`` over its REST channel and HTTP API."""
 
     def __init__(
-        self, base_url: str, timeout: float, transport: httpx.AsyncBaseTransport | None = None
+        self,
+        base_url: str,
+        timeout: float,
+        transport: httpx.AsyncBaseTransport | None = None,
+        token: str | None = None,
     ) -> None:
-        self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
+        # Rasa's --auth-token: a query parameter on every call to its HTTP API
+        self._http = httpx.AsyncClient(
+            base_url=base_url,
+            timeout=timeout,
+            transport=transport,
+            params={"token": token} if token else None,
+        )
+        self.token = token
         # closed while the model is swapped (retraining.deploy): calls wait, none is lost
         self.gate = TrafficGate()
         self._slots_set: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        # time.monotonic() of Rasa's latest successful answer (a turn, a parse, a probe):
+        # readiness reads it instead of waiting for a Rasa that may be busy
+        self.answered_at: float | None = None
+
+    def _answered(self) -> None:
+        self.answered_at = time.monotonic()
+
+    def answered_within(self, seconds: float) -> bool:
+        """Whether Rasa answered successfully in the last ``seconds``."""
+        return self.answered_at is not None and time.monotonic() - self.answered_at <= seconds
 
     async def send(
         self, conversation_id: str, message: str, slots: Mapping[str, Any] | None = None
@@ -161,6 +183,7 @@ class RasaClient:
             replies = parse_replies(response.json())
         except (httpx.HTTPError, ValueError) as exc:
             raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
+        self._answered()
         # The replies are already produced; a failure to read the NLU trail loses only the trail.
         try:
             response = await self._http.get(
@@ -186,9 +209,11 @@ class RasaClient:
             async with self.gate.passage():
                 response = await self._http.post("/model/parse", json={"text": text})
             response.raise_for_status()
-            return parse_latest_message({"latest_message": response.json()})
+            nlu = parse_latest_message({"latest_message": response.json()})
         except (httpx.HTTPError, ValueError, AttributeError) as exc:
             raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
+        self._answered()
+        return nlu
 
     async def trigger_intent(
         self, conversation_id: str, intent: str, entities: dict[str, str]
@@ -204,6 +229,7 @@ class RasaClient:
             replies = parse_replies(response.json().get("messages") or [])
         except (httpx.HTTPError, ValueError, AttributeError) as exc:
             raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
+        self._answered()
         return BotTurn(replies=replies, nlu=None)
 
     async def resume(self, conversation_id: str) -> None:
@@ -219,12 +245,16 @@ class RasaClient:
         except httpx.HTTPError as exc:
             raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
 
-    async def healthy(self) -> bool:
+    async def healthy(self, wait: float = 2.0) -> bool:
+        """Ask Rasa's ``/status`` (at most ``wait`` seconds); a 200 counts as an answer."""
         try:
-            response = await self._http.get("/status", timeout=2.0)
+            response = await self._http.get("/status", timeout=wait)
         except httpx.HTTPError:
             return False
-        return response.status_code == 200
+        if response.status_code != 200:
+            return False
+        self._answered()
+        return True
 
     async def close(self) -> None:
         await self._http.aclose()

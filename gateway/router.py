@@ -21,7 +21,7 @@ from baton.catalogue import Catalogue, served_list
 from baton.contract import Contract
 from connectors.base import Inbound
 from gateway.background import Background
-from gateway.errors import MessageEmpty, MessageTooLong
+from gateway.errors import ClientIdReused, MessageEmpty, MessageTooLong
 from gateway.escalation import Escalation
 from gateway.logging import conversation_context
 from gateway.publisher import Publisher
@@ -172,6 +172,9 @@ class ConversationRouter:
                     conversation, notice = await self._detected(conversation, message, guess)
                     notices += [notice] if notice is not None else []
         else:
+            if message.text != text or message.meta.get("payload") != (inbound.payload or None):
+                # the client_id names another message: never drop the new text silently
+                raise ClientIdReused()
             replies = await self._store.replies_to(message.id)
             if _bot_answered(message, replies):
                 log.info("redelivery of message %s ignored", message.id)

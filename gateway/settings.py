@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, HttpUrl
+from pydantic import Field, HttpUrl, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from analytics.settings import AnalyticsSettings
@@ -16,13 +16,61 @@ from handoff.settings import HandoffSettings
 from retraining.settings import ReviewSettings
 
 
+class RateLimitSettings(BaseSettings):
+    """Rate limits (BATON_RATE_LIMIT_* variables), in the ``limits`` string syntax
+    ("20/minute;200/hour": every part must hold); moving windows, in Redis when the gateway
+    has BATON_REDIS_URL (shared by replicas), in memory otherwise."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="BATON_RATE_LIMIT_", env_file=".env", extra="ignore"
+    )
+
+    # false: no rate limits at all (the sign-in throttle stays on)
+    enabled: bool = True
+    # new web chat conversations per client address
+    conversations_per_address: str = "20/minute;200/hour"
+    # customer messages (REST and websocket frames) per client address
+    messages_per_address: str = "60/minute;1000/hour"
+    # customer messages per conversation
+    messages_per_conversation: str = "30/minute;300/hour"
+    # web chat websockets opened per client address
+    sockets_per_address: str = "60/minute;600/hour"
+    # web chat websockets opened per conversation
+    sockets_per_conversation: str = "20/minute;200/hour"
+    # console sign-in attempts per client address, right or wrong
+    signin_per_address: str = "60/minute;600/hour"
+    # failed sign-ins per client address, all users together (then no sign-in from there)
+    signin_failures_per_address: str = "50/15 minutes"
+    # failed sign-ins of one user from one address before each further attempt waits
+    signin_free_failures: int = Field(default=5, ge=1)
+    # the first wait of a (user, address) pair; it doubles with each further failure
+    signin_first_delay_seconds: float = Field(default=1.0, gt=0)
+    # the longest wait of a (user, address) pair
+    signin_max_delay_seconds: float = Field(default=900.0, gt=0)
+
+
 class GatewaySettings(BaseSettings):
     """Read once by ``load_settings``; tests build their own instances."""
 
     model_config = SettingsConfigDict(env_prefix="BATON_", env_file=".env", extra="ignore")
 
-    # the kind of deployment (nothing reads it yet)
+    # the kind of deployment: "production" refuses to start with unsafe settings (each
+    # refusal says what to set; docs/production.md lists them)
     env: Literal["development", "test", "production"] = "development"
+    # the https address agents and customers reach the gateway at (behind its TLS proxy),
+    # e.g. https://chat.example.com; production needs it
+    public_url: HttpUrl | None = None
+    # proxies (IP addresses or CIDR networks) whose X-Forwarded-For names the client: the
+    # right-most address not in this list is the client; from any other peer the header is
+    # ignored (rate limits and the sign-in throttle count the socket's peer)
+    trusted_proxies: list[str] = []
+    # Host header values the gateway answers to ("*": any); production needs the real names
+    allowed_hosts: list[str] = ["*"]
+    # /docs and /openapi.json (the API's description); production turns them off
+    api_docs: bool = True
+    # the token of Rasa's HTTP API (`baton run` starts Rasa with --auth-token and makes one
+    # per run when unset); the gateway sends it on every call
+    rasa_token: SecretStr | None = None
     # the assistant folder (a Rasa project with its baton.yml); default: the bundled demo
     project_dir: Path = Field(default_factory=paths.project_dir)
     # the address the gateway listens on (web chat, APIs, console)
@@ -38,6 +86,12 @@ class GatewaySettings(BaseSettings):
     rasa_url: HttpUrl = HttpUrl("http://127.0.0.1:5005")
     # how long one bot turn may take before the customer is told the bot is having trouble
     rasa_timeout_seconds: float = Field(default=15.0, gt=0)
+    # /health/ready: Rasa counts as up while its latest answer (to a turn, or to the probe
+    # below) is at most this many seconds old
+    health_rasa_window_seconds: float = Field(default=30.0, gt=0)
+    # how often the gateway asks Rasa's /status in the background (each probe waits at most
+    # 2 s); the health routes read the latest answer and never wait for Rasa
+    health_probe_seconds: float = Field(default=5.0, gt=0)
     # the longest customer message accepted (longer: 413 message_too_long)
     max_message_chars: int = Field(default=4000, gt=0)
     # origins allowed to open the web chat websocket; "*" allows any (the token authorises)
@@ -56,6 +110,14 @@ class GatewaySettings(BaseSettings):
     migrate_on_start: bool = True
     # the gateway's log level (DEBUG, INFO, WARNING, …)
     log_level: str = "INFO"
+    # Rasa's endpoints file, relative to the assistant folder, as `baton run` gives it to Rasa:
+    # where customer export and erase find Rasa's tracker store (default: baton run's own)
+    rasa_endpoints: str | None = None
+    # erase conversations nobody has written in for this many days (not while queued or
+    # with an agent), with an erasure record per run (docs/privacy.md); unset: kept forever
+    retention_days: int | None = Field(default=None, gt=0)
+    # how often the gateway looks for conversations past retention (one replica does it)
+    retention_interval_minutes: float = Field(default=60.0, gt=0)
     # routing, triggers and hours of the human team (BATON_HANDOFF_* variables)
     handoff: HandoffSettings = Field(default_factory=HandoffSettings)
     # supervisors' figures and the end-of-conversation survey (BATON_ANALYTICS_* variables)
@@ -66,6 +128,8 @@ class GatewaySettings(BaseSettings):
     slack: SlackSettings = Field(default_factory=SlackSettings)
     # Rasa's REST and socket.io channel protocols (BATON_RASA_CHANNELS_* variables); on by default
     rasa_channels: RasaChannelSettings = Field(default_factory=RasaChannelSettings)
+    # rate limits per client address and per conversation (BATON_RATE_LIMIT_* variables)
+    rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
     # knowledge owners' review and retraining (BATON_REVIEW_* variables)
     review: ReviewSettings = Field(default_factory=ReviewSettings)
 

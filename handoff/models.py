@@ -74,6 +74,9 @@ class ConversationRow(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # set when the customer's data was erased (handoff.privacy): the row stays, anonymised,
+    # for the figures
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class MessageRow(Base):
@@ -231,3 +234,20 @@ class ReplyMemoryRow(Base):
     model: Mapped[str] = mapped_column(String(128))  # the embedder that made `vector`
     vector: Mapped[bytes] = mapped_column(LargeBinary)  # float32, normalised
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ErasureRow(Base):
+    """That a person's data was erased (or a retention run deleted old conversations):
+    what was asked, by whom, when, and how many items of each kind went; never what."""
+
+    __tablename__ = "erasures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))  # request | retention
+    # what identified the person: email | phone | conversation | channel_user; None: retention
+    subject_kind: Mapped[str | None] = mapped_column(String(16))
+    # sha256 of the normalised identifier, to recognise the same request; never the identifier
+    subject_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    requested_by: Mapped[str] = mapped_column(String(128))  # a console user, "cli:<login>"
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON)  # item kind -> how many erased

@@ -7,7 +7,7 @@ see and what is stored can never disagree.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from handoff.errors import ConversationNotFound
 from handoff.events import Event, EventLog, append_event
-from handoff.models import ConversationRow, MessageRow, utcnow
+from handoff.models import ConversationRow, EventRow, HandoffRow, MessageRow, utcnow
 from handoff.ownership import Owner
 from handoff.records import (
     Button,
@@ -126,6 +126,41 @@ class ConversationStore:
     async def get_conversation(self, conversation_id: str) -> Conversation:
         async with self.sessions() as session:
             return to_conversation(await load_conversation(session, conversation_id))
+
+    async def get_conversations(self, conversation_ids: Collection[str]) -> list[Conversation]:
+        """The conversations of ``conversation_ids`` that exist (in no particular order)."""
+        if not conversation_ids:
+            return []
+        async with self.sessions() as session:
+            rows = await session.scalars(
+                select(ConversationRow).where(ConversationRow.id.in_(list(conversation_ids)))
+            )
+            return [to_conversation(row) for row in rows]
+
+    async def held_by(self, agent_id: str, conversation_ids: Collection[str]) -> set[str]:
+        """Of ``conversation_ids``, those ``agent_id`` has held at some time: claimed, been
+        given or had transferred to them (the owner events of the log; a stay's first agent
+        too, should the log have been pruned)."""
+        if not conversation_ids:
+            return set()
+        ids = list(conversation_ids)
+        async with self.sessions() as session:
+            held = set(
+                await session.scalars(
+                    select(HandoffRow.conversation_id).where(
+                        HandoffRow.conversation_id.in_(ids), HandoffRow.agent_id == agent_id
+                    )
+                )
+            )
+            for conversation_id, data in await session.execute(
+                select(EventRow.conversation_id, EventRow.data).where(
+                    EventRow.conversation_id.in_([i for i in ids if i not in held]),
+                    EventRow.type == "owner",
+                )
+            ):
+                if data.get("owner") == Owner.ASSIGNED.value and data.get("agent_id") == agent_id:
+                    held.add(conversation_id)
+            return held
 
     async def find_by_token_hash(self, token_hash: str) -> Conversation | None:
         async with self.sessions() as session:

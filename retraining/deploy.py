@@ -49,8 +49,11 @@ class Deployer:
         registry: Registry,
         load_timeout: float = 300,
         active_record: Path | None = None,
+        rasa_token: str | None = None,
     ) -> None:
         self._url = rasa_url.rstrip("/")
+        # Rasa's --auth-token, sent as its query parameter
+        self._params = {"token": rasa_token} if rasa_token else None
         self._gate = gate
         self._registry = registry
         self._load_timeout = load_timeout
@@ -61,7 +64,7 @@ class Deployer:
 
     async def serving(self) -> Serving:
         try:
-            async with httpx.AsyncClient(timeout=10) as client:
+            async with httpx.AsyncClient(timeout=10, params=self._params) as client:
                 response = await client.get(f"{self._url}/status")
                 response.raise_for_status()
                 body = response.json()
@@ -109,7 +112,10 @@ class Deployer:
     async def _swap(self, model: Model, how: str) -> None:
         before = await self.serving()
         try:
-            async with self._gate.closed(), httpx.AsyncClient(timeout=self._load_timeout) as client:
+            async with (
+                self._gate.closed(),
+                httpx.AsyncClient(timeout=self._load_timeout, params=self._params) as client,
+            ):
                 response = await client.put(f"{self._url}/model", json={"model_file": model.file})
                 after = await self.serving()
         except GateTimeout as exc:

@@ -22,10 +22,14 @@ class Parsed:
     confidence: float | None
 
 
-async def parse_all(url: str, texts: Sequence[str], concurrency: int = 4) -> list[Parsed]:
-    """``texts`` through ``url``'s ``/model/parse`` (the NLU only: no conversation changes)."""
+async def parse_all(
+    url: str, texts: Sequence[str], concurrency: int = 4, token: str | None = None
+) -> list[Parsed]:
+    """``texts`` through ``url``'s ``/model/parse`` (the NLU only: no conversation changes);
+    ``token``: the server's --auth-token."""
     limit = asyncio.Semaphore(concurrency)
-    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+    params = {"token": token} if token else None
+    async with httpx.AsyncClient(base_url=url, timeout=60, params=params) as client:
 
         async def one(text: str) -> Parsed:
             async with limit:
@@ -88,10 +92,12 @@ async def evaluate(
     held_out: Sequence[tuple[str, str]],
     replay: Sequence[str],
     handoff_intents: Sequence[str],
+    old_token: str | None = None,
 ) -> dict[str, Any]:
-    """``held_out``: (text, labelled intent) pairs; ``replay``: customer texts."""
+    """``held_out``: (text, labelled intent) pairs; ``replay``: customer texts; ``old_token``:
+    the serving Rasa's --auth-token."""
     texts = [t for t, _ in held_out]
-    old_all = await parse_all(old_url, [*texts, *replay])
+    old_all = await parse_all(old_url, [*texts, *replay], token=old_token)
     new_all = await parse_all(new_url, [*texts, *replay])
     cut = len(texts)
     return compare(

@@ -58,8 +58,10 @@ class Retraining:
         registry: Registry,
         deployer: Deployer,
         rasa_url: str,
+        rasa_token: str | None = None,
     ) -> None:
         self._sessions = sessions
+        self._rasa_token = rasa_token
         self._settings = settings
         self._labels = labels
         self._registry = registry
@@ -180,6 +182,7 @@ class Retraining:
                     [(e.text, e.intent) for e in project.held_out],
                     replay,
                     self._settings.handoff_intents,
+                    old_token=self._rasa_token,
                 )
                 fingerprint = await _model_id(url)
             metrics["new_intents"] = project.new_intents
@@ -300,6 +303,7 @@ class Review:
         gate: TrafficGate,
         embedder: Callable[[], Embedder],
         rejection_intents: Sequence[str] = ("deny",),
+        rasa_token: str | None = None,
     ) -> Review:
         labels = LabelBook(
             sessions,
@@ -322,7 +326,13 @@ class Review:
             languages=settings.languages,
         )
         registry = Registry(sessions)
-        deployer = Deployer(rasa_url, gate, registry, active_record=record_path(settings.models))
+        deployer = Deployer(
+            rasa_url,
+            gate,
+            registry,
+            active_record=record_path(settings.models),
+            rasa_token=rasa_token,
+        )
         return cls(
             settings,
             labels,
@@ -330,7 +340,7 @@ class Review:
             Drafts(sessions, labels, settings.help_centre_dir, settings.article_url_base),
             registry,
             deployer,
-            Retraining(sessions, settings, labels, registry, deployer, rasa_url),
+            Retraining(sessions, settings, labels, registry, deployer, rasa_url, rasa_token),
             IndexRebuild(
                 settings.baton_bin, settings.help_centre_dir, settings.knowledge_index_dir
             ),

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from baton.testing.fake_rasa import create_fake_rasa
 from gateway.app import create_app
-from gateway.settings import GatewaySettings
+from gateway.settings import GatewaySettings, RateLimitSettings
 from handoff.agents import AgentDirectory
 from handoff.database import create_engine
 from tests.services import serve
@@ -84,8 +84,14 @@ class RunningGateway:
 
 def gateway_settings(**overrides: object) -> GatewaySettings:
     # AI assist loads MiniLM: only the tests about it turn it on
-    defaults = {"rasa_timeout_seconds": 3, "assist_enabled": False}
-    return GatewaySettings(env="test", **(defaults | overrides))  # type: ignore[arg-type]
+    # rate limits off: tests create many conversations quickly (tests/gateway/test_limits.py
+    # turns them on)
+    defaults = {
+        "rasa_timeout_seconds": 3,
+        "assist_enabled": False,
+        "rate_limit": RateLimitSettings(enabled=False),
+    }
+    return GatewaySettings(**({"env": "test"} | defaults | overrides))  # type: ignore[arg-type]
 
 
 @contextlib.asynccontextmanager

@@ -54,7 +54,14 @@ def redis_url() -> str:
 async def serve(app: FastAPI, port: int | None = None) -> AsyncIterator[str]:
     """Serve an ASGI app with uvicorn on 127.0.0.1 in this event loop; yields its base URL."""
     port = port or free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        proxy_headers=False,  # as the gateway runs: BATON_TRUSTED_PROXIES decides
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:

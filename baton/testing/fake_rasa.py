@@ -10,10 +10,26 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 
-def create_fake_rasa() -> FastAPI:
+def create_fake_rasa(token: str | None = None) -> FastAPI:
+    """With ``token``, its HTTP API answers only calls that bring it (``?token=``), as
+    ``rasa run --auth-token`` does; the REST channel's webhook stays open, as in Rasa."""
     app = FastAPI()
+    app.state.refused = 0  # calls without the token
+
+    if token is not None:
+
+        @app.middleware("http")
+        async def requires_token(request: Request, call_next: Any) -> Any:
+            if not request.url.path.startswith("/webhooks/") and (
+                request.query_params.get("token") != token
+            ):
+                app.state.refused += 1
+                return JSONResponse({"message": "User is not authenticated."}, status_code=401)
+            return await call_next(request)
+
     app.state.latest = {}
     app.state.received = []
     app.state.parsed = []  # texts sent to /model/parse (NLU only, no conversation)

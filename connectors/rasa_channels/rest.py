@@ -19,6 +19,7 @@ from connectors.rasa_channels.wire import (
     read_rest_request,
     rest_messages,
 )
+from gateway.limits import per_address, per_conversation
 
 
 def channels_of(request: Request) -> RasaChannels:
@@ -41,6 +42,9 @@ def create_router() -> APIRouter:
         """``{"sender", "message", "metadata"?}`` in; the messages for the sender out."""
         body = read_rest_request(await request.body())
         channels = channels_of(request)
+        # before the intake: a refused message is not stored (429 with Retry-After)
+        await per_address(request, "messages_per_address")
+        await per_conversation(request, "messages_per_conversation", f"rest:{body.sender}")
         text = channels.check(body.message)
         link = await channels.conversation(REST_CHANNEL, body.sender)
         delivery = await channels.say(link, text)

@@ -28,6 +28,7 @@ from typing import Any
 
 import socketio
 from fastapi import FastAPI
+from starlette.requests import HTTPConnection
 
 from connectors.rasa_channels.service import RasaChannels
 from connectors.rasa_channels.settings import RasaChannelSettings
@@ -39,7 +40,8 @@ from connectors.rasa_channels.wire import (
     read_user_uttered,
 )
 from gateway.bus import Event
-from gateway.errors import GatewayError, MessageTooLong, error_body
+from gateway.errors import GatewayError, MessageTooLong, RateLimited, error_body
+from gateway.limits import RateLimits, address_key, client_address
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +85,7 @@ class SocketChannel:
             async_mode="asgi", cors_allowed_origins=cors_origins(allowed_origins)
         )
         self._sockets: dict[str, _Socket] = {}
+        self._addresses: dict[str, str] = {}  # each socket's client (gateway.limits)
         self.sio.on("connect", self._connect)
         self.sio.on("disconnect", self._disconnect)
         self.sio.on("session_request", self._session_request)
@@ -105,9 +108,18 @@ class SocketChannel:
 
     async def _connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
         # refused while the gateway starts or stops: the client retries
-        return self._channels() is not None
+        if self._channels() is None:
+            return False
+        scope = environ.get("asgi.scope")
+        address = client_address(HTTPConnection(scope)) if scope else "unknown"
+        limits: RateLimits | None = getattr(self._app.state, "limits", None)
+        if limits is not None and await limits.hit("sockets_per_address", address_key(address)):
+            return False  # too many sockets from this address: socket.io's client retries
+        self._addresses[sid] = address
+        return True
 
     async def _disconnect(self, sid: str, *args: Any) -> None:
+        self._addresses.pop(sid, None)
         socket = self._sockets.pop(sid, None)
         if socket is not None:
             await _stop(socket)
@@ -139,6 +151,11 @@ class SocketChannel:
             log.info("socket.io message from %s ignored: %s", sid, reason)
             return error_body("invalid_request", reason)
         try:
+            refusal = await self._over_limit(sid, parsed)
+            if refusal is not None:  # not stored: the ack says when to send it again
+                body: dict[str, Any] = error_body(refusal.code, refusal.message)
+                body["error"]["retry_after"] = refusal.retry_after
+                return body
             await self._say(channels, sid, parsed)
         except MessageTooLong as exc:
             # a notice for this socket only, outside the record, as the other channels give
@@ -154,6 +171,22 @@ class SocketChannel:
             return error_body(exc.code, exc.message)
         except GatewayError as exc:
             return error_body(exc.code, exc.message)
+        return None
+
+    async def _over_limit(self, sid: str, parsed: UserUttered) -> RateLimited | None:
+        limits: RateLimits | None = getattr(self._app.state, "limits", None)
+        socket = self._sockets.get(sid)
+        if limits is None:
+            return None
+        address = address_key(self._addresses.get(sid, "unknown"))
+        session = parsed.session_id or (socket.session_id if socket else None) or sid
+        for name, key in (
+            ("messages_per_address", address),
+            ("messages_per_conversation", f"socketio:{session}"),
+        ):
+            refusal = await limits.hit(name, key)
+            if refusal is not None:
+                return RateLimited(refusal.what, refusal.retry_after)
         return None
 
     async def _say(self, channels: RasaChannels, sid: str, parsed: UserUttered) -> None:

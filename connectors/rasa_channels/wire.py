@@ -17,6 +17,7 @@ from typing import Any
 
 from typing_extensions import TypedDict  # pydantic needs it on Python 3.11
 
+from connectors.base import clean_json
 from gateway.errors import InvalidJson, InvalidRequest
 from handoff.records import Button, Message, Sender
 
@@ -79,8 +80,9 @@ def read_rest_request(raw: bytes) -> RestRequest:
     if len(raw) > MAX_BODY:
         raise InvalidRequest("The request body is too large.")
     try:
-        data = json.loads(raw)
-    except ValueError:  # UnicodeDecodeError included
+        # lone surrogates become U+FFFD, as on every channel (connectors.base)
+        data = clean_json(json.loads(raw))
+    except (ValueError, RecursionError):  # UnicodeDecodeError included
         raise InvalidJson() from None
     if not isinstance(data, dict):
         raise InvalidRequest('The body must be a JSON object: {"sender": ..., "message": ...}.')
@@ -98,6 +100,7 @@ def read_rest_request(raw: bytes) -> RestRequest:
 
 def read_session_request(data: Any) -> str | None:
     """The session id a ``session_request`` asks for; None: start a new session."""
+    data = clean_json(data)
     if not isinstance(data, dict):
         return None
     return _address(data.get("session_id"))
@@ -105,6 +108,7 @@ def read_session_request(data: Any) -> str | None:
 
 def read_user_uttered(data: Any) -> UserUttered | str:
     """A ``user_uttered`` event's message, or what is wrong with it."""
+    data = clean_json(data)
     if not isinstance(data, dict):
         return "user_uttered needs an object: {message, session_id}"
     message = data.get("message", "")

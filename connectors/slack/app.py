@@ -21,6 +21,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from starlette.datastructures import Headers
 
+from connectors.base import clean_json
 from connectors.errors import InvalidSignature
 from connectors.slack.events import BUTTON_ACTION_PATTERN, CHANNEL
 from gateway.errors import InvalidJson
@@ -41,6 +42,7 @@ def build_app(client: AsyncWebClient, signing_secret: str, receive: Receive) -> 
     )
 
     async def store_event(body: dict[str, Any], request: AsyncBoltRequest) -> None:
+        body = clean_json(body)  # lone surrogates stored as U+FFFD, as on every channel
         event_id = body.get("event_id")
         if not isinstance(event_id, str):
             log.warning("a Slack event without event_id was dropped")
@@ -52,6 +54,7 @@ def build_app(client: AsyncWebClient, signing_secret: str, receive: Receive) -> 
 
     async def store_action(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
+        body = clean_json(body)
         trigger_id = body.get("trigger_id")
         if isinstance(trigger_id, str):
             await receive(CHANNEL, f"action:{trigger_id}", body)
@@ -79,5 +82,5 @@ def check_request(verifier: SignatureVerifier, raw: bytes, headers: Headers) -> 
     if headers.get("content-type", "").startswith("application/json"):
         try:
             json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise InvalidJson() from None

@@ -15,6 +15,19 @@ CHANNEL = "slack"
 BUTTON_ACTION = "baton_button_{index}"
 BUTTON_ACTION_PATTERN = re.compile(r"^baton_button_\d+$")
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+# Slack's ids and timestamps ("T0VOLT", "D0CUSTOMER", "1712345678.000100") and trigger ids
+# ("13345224609.738474920.8088930838d88f008e0"): anything else is not from Slack, and
+# would not fit the address and client_id columns (client_ids have 64 characters)
+_ID = re.compile(r"^[A-Za-z0-9._-]{1,28}$")
+_TRIGGER = re.compile(r"^[A-Za-z0-9._-]{1,54}$")
+
+
+def _id(value: Any, pattern: re.Pattern[str] = _ID) -> str | None:
+    return value if isinstance(value, str) and pattern.match(value) else None
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,14 +100,14 @@ def classify_event(body: dict[str, Any]) -> SlackMessage | Ignored:
         return Ignored(f"message subtype {event.get('subtype')} is not served")
     if event.get("bot_id"):
         return Ignored("a bot's message")
-    team = str(body.get("team_id") or event.get("team") or "")
-    channel, user, ts = event.get("channel"), event.get("user"), event.get("ts")
+    team = _id(body.get("team_id") or event.get("team"))
+    channel, user, ts = _id(event.get("channel")), _id(event.get("user")), _id(event.get("ts"))
     text = event.get("text")
-    if not (team and isinstance(channel, str) and isinstance(user, str) and isinstance(ts, str)):
+    if team is None or channel is None or user is None or ts is None:
         return Ignored("message without team, channel, user or ts")
     if not isinstance(text, str):
         return Ignored("message without text")
-    thread_ts = event.get("thread_ts") if isinstance(event.get("thread_ts"), str) else None
+    thread_ts = _id(event.get("thread_ts"))
     if kind == "app_mention":
         clean = unescape(_MENTION.sub("", text)).strip()
         return SlackMessage(Place(team, channel, thread_ts or ts), user, clean, ts)
@@ -116,18 +129,18 @@ def classify_action(body: dict[str, Any]) -> SlackButton | Ignored:
     action = actions[0]
     if not BUTTON_ACTION_PATTERN.match(str(action.get("action_id") or "")):
         return Ignored("not one of our buttons")
-    team = (body.get("team") or {}).get("id")
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
-        "channel_id"
+    team = _id(_object(body.get("team")).get("id"))
+    channel = _id(_object(body.get("channel")).get("id")) or _id(
+        _object(body.get("container")).get("channel_id")
     )
-    user = (body.get("user") or {}).get("id")
-    message = body.get("message") or {}
-    trigger_id = body.get("trigger_id")
-    if not (team and channel and user and isinstance(trigger_id, str)):
+    user = _id(_object(body.get("user")).get("id"))
+    message = _object(body.get("message"))
+    trigger_id = _id(body.get("trigger_id"), _TRIGGER)
+    if team is None or channel is None or user is None or trigger_id is None:
         return Ignored("action without team, channel, user or trigger")
-    thread_ts = message.get("thread_ts")
-    if thread_ts is None and not str(channel).startswith("D"):
-        thread_ts = message.get("ts")  # a channel conversation always lives in a thread
-    title = str((action.get("text") or {}).get("text") or "")
+    thread_ts = _id(message.get("thread_ts"))
+    if thread_ts is None and not channel.startswith("D"):
+        thread_ts = _id(message.get("ts"))  # a channel conversation always lives in a thread
+    title = str(_object(action.get("text")).get("text") or "")
     payload = str(action.get("value") or "")
     return SlackButton(Place(team, channel, thread_ts), user, title, payload, trigger_id)

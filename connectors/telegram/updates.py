@@ -14,10 +14,12 @@ from typing import Any
 
 from telegram import Message, Update
 
+from connectors.base import clean_json
 from connectors.errors import InvalidUpdate
 
 CHANNEL = "telegram"
-BUTTON_DATA = re.compile(r"^b:(\d+):(\d+)$")  # our callback_data: message id, button index
+# our callback_data: message id, button index (bounded: both are looked up in the database)
+BUTTON_DATA = re.compile(r"^b:(\d{1,9}):(\d{1,3})$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,16 +81,19 @@ CustomerAction = Text | Start | ContinueOnWeb | ButtonClick | StaleCallback | No
 
 
 def read_update(raw: bytes) -> tuple[int, dict[str, Any]]:
-    """A webhook body as (update_id, payload); raises InvalidUpdate for anything else."""
+    """A webhook body as (update_id, payload); raises InvalidUpdate for anything else.
+    Lone surrogates in its strings are U+FFFD from here on (``connectors.base``)."""
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        data = clean_json(json.loads(raw))
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise InvalidUpdate("The update is not valid JSON.") from None
     if not isinstance(data, dict):
         raise InvalidUpdate("The update is not a JSON object.")
     update_id = data.get("update_id")
     if not isinstance(update_id, int) or isinstance(update_id, bool):
         raise InvalidUpdate("The update has no integer update_id.")
+    if not 0 <= update_id < 2**63:  # Telegram's are positive 32-bit; this one is not one
+        raise InvalidUpdate("The update_id is out of range.")
     return update_id, data
 
 
@@ -107,38 +112,60 @@ def _command(message: Message) -> tuple[str, str] | None:
     return name, rest.strip()
 
 
+def _int(value: Any) -> int | None:
+    """An id Telegram sends as an integer (python-telegram-bot does not check types);
+    bounded, as the ids go into a client_id of at most 64 characters."""
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) >= 2**63:
+        return None
+    return value
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def classify(data: dict[str, Any]) -> CustomerAction:
-    """What one stored update asks of us."""
+    """What one stored update asks of us (anything malformed is Ignored, never raised)."""
     try:
         update = Update.de_json(data, None)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (AttributeError, KeyError, TypeError, ValueError, ArithmeticError, OSError) as exc:
+        # python-telegram-bot reads any shape: wrong types, dates out of range…
         return Ignored(f"unreadable update: {exc}")
     if update.callback_query is not None:
         query = update.callback_query
-        chat = query.message.chat if query.message is not None else None
-        if chat is None or chat.type != "private":
-            return StaleCallback(chat.id if chat else None, query.id)
-        match = BUTTON_DATA.match(query.data or "")
+        callback_id = _text(query.id)
+        if callback_id is None:
+            return Ignored("a callback query without an id")
+        chat = getattr(query.message, "chat", None)
+        chat_id = _int(getattr(chat, "id", None))
+        if chat_id is None or getattr(chat, "type", None) != "private":
+            return StaleCallback(chat_id, callback_id)
+        match = BUTTON_DATA.match(_text(query.data) or "")
         if match is None:
-            return StaleCallback(chat.id, query.id)
-        return ButtonClick(chat.id, query.id, int(match.group(1)), int(match.group(2)))
+            return StaleCallback(chat_id, callback_id)
+        return ButtonClick(chat_id, callback_id, int(match.group(1)), int(match.group(2)))
     message = update.message
     if message is None:
         kinds = [k for k in data if k != "update_id"]
         return Ignored(f"update type {kinds[0] if kinds else 'empty'} is not served")
-    if message.chat.type != "private":
-        return Ignored(f"{message.chat.type} chats are not served")
-    if message.text is None:
-        return NotText(message.chat.id)
-    language = message.from_user.language_code if message.from_user is not None else None
+    chat_type = _text(getattr(message.chat, "type", None))
+    chat_id = _int(getattr(message.chat, "id", None))
+    message_id = _int(message.message_id)
+    if chat_id is None or message_id is None or chat_type is None:
+        return Ignored("a message without chat id, chat type or message id")
+    if chat_type != "private":
+        return Ignored(f"{chat_type} chats are not served")
+    if not isinstance(message.text, str):
+        return NotText(chat_id)
+    language = _text(getattr(message.from_user, "language_code", None))
     command = _command(message)
     if command is not None:
         name, rest = command
         if name == "start":
-            return Start(message.chat.id, message.message_id, rest or None, language)
+            return Start(chat_id, message_id, rest or None, language)
         if name == "web":
-            return ContinueOnWeb(message.chat.id, message.message_id)
-    return Text(message.chat.id, message.message_id, message.text, language)
+            return ContinueOnWeb(chat_id, message_id)
+    return Text(chat_id, message_id, message.text, language)
 
 
 def address(chat_id: int) -> str:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict  # pydantic needs it on Python 3.11
 
-from connectors.base import Inbound
+from connectors.base import CleanStr, Inbound
 from connectors.webchat.tokens import bearer, hash_token, issue_token
 from gateway.errors import InvalidToken, LanguageNotServed
+from gateway.limits import new_conversation_allowed, per_address, per_conversation
 from gateway.services import ServicesDep
 from handoff.language import served
 from handoff.records import Conversation
@@ -25,7 +26,7 @@ class ConversationCreated(TypedDict):
 
 
 class NewConversation(BaseModel):
-    language: str | None = Field(
+    language: CleanStr | None = Field(
         default=None,
         max_length=35,
         description="The customer's language as a BCP 47 tag (the browser's navigator.language"
@@ -34,7 +35,7 @@ class NewConversation(BaseModel):
 
 
 class ChosenLanguage(BaseModel):
-    language: str = Field(
+    language: CleanStr = Field(
         max_length=35, description="A language the assistant serves (two letters or a BCP 47 tag)"
     )
 
@@ -44,9 +45,10 @@ class LanguageSet(TypedDict):
 
 
 class SendMessage(BaseModel):
-    text: str = Field(description="What the customer wrote (or a clicked button's title)")
-    payload: str | None = Field(default=None, max_length=1024, description="A button payload")
-    client_id: str | None = Field(
+    # CleanStr: a lone surrogate in the JSON body is stored as U+FFFD (connectors.base)
+    text: CleanStr = Field(description="What the customer wrote (or a clicked button's title)")
+    payload: CleanStr | None = Field(default=None, max_length=1024, description="A button payload")
+    client_id: CleanStr | None = Field(
         default=None, min_length=1, max_length=64, description="Idempotency key for retries"
     )
 
@@ -88,7 +90,7 @@ AuthorisedConversation = Annotated[Conversation, Depends(authorised_conversation
 def create_router() -> APIRouter:
     router = APIRouter(prefix="/api/conversations", tags=["web chat"])
 
-    @router.post("", status_code=201)
+    @router.post("", status_code=201, dependencies=[Depends(new_conversation_allowed)])
     async def create_conversation(
         services: ServicesDep, body: NewConversation | None = None
     ) -> ConversationCreated:
@@ -102,8 +104,14 @@ def create_router() -> APIRouter:
 
     @router.post("/{conversation_id}/messages")
     async def send_message(
-        body: SendMessage, conversation: AuthorisedConversation, services: ServicesDep
+        body: SendMessage,
+        conversation: AuthorisedConversation,
+        services: ServicesDep,
+        request: Request,
     ) -> MessageSent:
+        # before the intake: a refused message is not stored (429, the client sends it again)
+        await per_address(request, "messages_per_address")
+        await per_conversation(request, "messages_per_conversation", conversation.id)
         delivery = await services.intake.receive(
             Inbound(
                 conversation_id=conversation.id,

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
+from connectors.base import CleanStr, clean_json
 from gateway.errors import GatewayError, InvalidFrame, InvalidJson
 
 
@@ -17,9 +18,9 @@ class InvalidEncoding(GatewayError):
 
 class MessageFrame(BaseModel):
     type: Literal["message"]
-    text: str
-    payload: str | None = Field(default=None, max_length=1024)
-    client_id: str | None = Field(default=None, min_length=1, max_length=64)
+    text: CleanStr
+    payload: CleanStr | None = Field(default=None, max_length=1024)
+    client_id: CleanStr | None = Field(default=None, min_length=1, max_length=64)
 
 
 class PingFrame(BaseModel):
@@ -47,8 +48,9 @@ def parse_frame(raw: Mapping[str, Any]) -> AnyFrame:
         except UnicodeDecodeError:
             raise InvalidEncoding() from None
     try:
-        decoded = json.loads(data)
-    except ValueError:
+        # lone surrogates become U+FFFD here, before any text (or error message) uses them
+        decoded = clean_json(json.loads(data))
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than JSON can go
         raise InvalidJson("The frame is not valid JSON.") from None
     try:
         return _frames.validate_python(decoded)

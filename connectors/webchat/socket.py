@@ -1,7 +1,8 @@
 """The widget's websocket: history on connect, every conversation event live, frames in.
 
 A bad frame gets an error frame and the connection stays open; only a missing or
-unknown token closes it (code 4401), and a disallowed Origin is refused (4403).
+unknown token closes it (code 4401), a disallowed Origin is refused (4403), and a socket
+over its rate limit gets an error frame with ``retry_after`` and is closed (4429).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from connectors.webchat.frames import PingFrame, TypingFrame, parse_frame
 from connectors.webchat.tokens import hash_token
 from gateway import texts
 from gateway.bus import Event
-from gateway.errors import GatewayError
+from gateway.errors import GatewayError, RateLimited
+from gateway.limits import per_address, per_conversation
 from gateway.services import Services, ServicesDep
 from gateway.wire import error_event
 from handoff.records import Conversation
@@ -31,6 +33,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "web"
 CLOSE_INVALID_TOKEN = 4401
 CLOSE_FORBIDDEN_ORIGIN = 4403
+CLOSE_RATE_LIMITED = 4429
 
 
 def origin_allowed(origin: str | None, allowed: list[str]) -> bool:
@@ -101,6 +104,9 @@ async def _handle(
             await services.intake.customer_typing(conversation.id, on=frame.on)
             return
         client_id = frame.client_id
+        # before the intake: a refused message is not stored, the error frame says so
+        await per_address(websocket, "messages_per_address")
+        await per_conversation(websocket, "messages_per_conversation", conversation.id)
         await services.intake.receive(
             Inbound(
                 conversation_id=conversation.id,
@@ -111,7 +117,14 @@ async def _handle(
             )
         )
     except GatewayError as exc:
-        await websocket.send_json(error_event(exc.code, exc.message, client_id))
+        await websocket.send_json(_error_frame(exc, client_id))
+
+
+def _error_frame(exc: GatewayError, client_id: str | None = None) -> dict[str, Any]:
+    frame = error_event(exc.code, exc.message, client_id)
+    if isinstance(exc, RateLimited):  # the widget keeps the text and says when to resend
+        frame["retry_after"] = exc.retry_after
+    return frame
 
 
 def create_router() -> APIRouter:
@@ -129,6 +142,13 @@ def create_router() -> APIRouter:
         if conversation is None:
             await websocket.send_json(error_event("invalid_token", texts.ERRORS["invalid_token"]))
             await websocket.close(code=CLOSE_INVALID_TOKEN)
+            return
+        try:
+            await per_address(websocket, "sockets_per_address")
+            await per_conversation(websocket, "sockets_per_conversation", conversation.id)
+        except RateLimited as exc:  # the widget opens it again after retry_after
+            await websocket.send_json(_error_frame(exc))
+            await websocket.close(code=CLOSE_RATE_LIMITED)
             return
         try:
             await _serve(websocket, services, conversation)

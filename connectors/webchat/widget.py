@@ -58,6 +58,10 @@ def create_router() -> APIRouter:
     async def widget() -> FileResponse:
         return FileResponse(STATIC / "widget.js", media_type="text/javascript")
 
+    @router.get("/demo.js", include_in_schema=False)
+    async def demo_script() -> FileResponse:
+        return FileResponse(STATIC / "demo.js", media_type="text/javascript")
+
     @router.get("/", include_in_schema=False)
     async def demo_page() -> FileResponse:
         return FileResponse(STATIC / "demo.html", media_type="text/html")

@@ -200,4 +200,6 @@ def test_knowledge_answer_offers_the_demos_topics_under_batons_name() -> None:
         "/order_status", "/returns", "/delivery_options"
     }  # fmt: skip
     tracker = make_tracker(text="/returns", intent="returns")
-    assert knowledge.search_text(tracker, action.topic_questions("en")) == "How do I return a product?"
+    assert (
+        knowledge.search_text(tracker, action.topic_questions("en")) == "How do I return a product?"
+    )

@@ -142,8 +142,10 @@ async def test_rest_bot_turn_answers_with_rasas_message_list(gateway: RunningGat
     ]
     assert gateway.rasa.state.received[-1][1] == "/order_status"
     cid = await linked_conversation(gateway.settings.database_url, "rasa_rest", "visitor-1")
-    dana = await gateway.add_agent("dana")
-    customer = [m for m in await _transcript(gateway, cid, dana) if m["sender"] == "customer"]
+    # a conversation the bot still has is in no queue: a supervisor reads it
+    await gateway.add_user("sam", role="supervisor")
+    sam = await gateway.sign_in("sam")
+    customer = [m for m in await _transcript(gateway, cid, sam) if m["sender"] == "customer"]
     assert [m["text"] for m in customer] == ["hi", "Track my order"]
     assert {m["channel"] for m in customer} == {"rasa_rest"}
 

@@ -16,6 +16,13 @@ def desk_url(gateway: RunningGateway, token: str, after: int = 0) -> str:
     return gateway.url.replace("http://", "ws://") + f"/ws/desk?token={token}&after={after}"
 
 
+async def supervisor(gateway: RunningGateway) -> dict[str, str]:
+    """A signed-in supervisor's console headers: the whole stream, the bot's conversations
+    too (an agent sees only those of their queues)."""
+    await gateway.add_user("sam", role="supervisor")
+    return await gateway.sign_in("sam")
+
+
 async def logged_frames(ws: ClientConnection, count: int) -> list[dict[str, Any]]:
     frames = []
     while len(frames) < count:
@@ -28,8 +35,7 @@ async def logged_frames(ws: ClientConnection, count: int) -> list[dict[str, Any]
 async def test_a_console_catches_up_then_follows_live_without_gaps_or_duplicates(
     gateway: RunningGateway,
 ) -> None:
-    header = await gateway.add_agent("dana")
-    token = header["Authorization"].split()[1]
+    console = await supervisor(gateway)
     cid, customer_token = await gateway.new_conversation()
     auth = {"Authorization": f"Bearer {customer_token}"}
     for text in ("hi", "one", "two"):
@@ -37,7 +43,7 @@ async def test_a_console_catches_up_then_follows_live_without_gaps_or_duplicates
             f"/api/conversations/{cid}/messages", json={"text": text}, headers=auth
         )
 
-    async with connect(desk_url(gateway, token)) as ws:
+    async with connect(desk_url(gateway, "", after=0), additional_headers=console) as ws:
         backlog = []
         while (frame := await next_frame(ws))["type"] != "caught_up":
             backlog.append(frame)
@@ -59,12 +65,11 @@ async def test_a_console_catches_up_then_follows_live_without_gaps_or_duplicates
 
 
 async def test_a_reconnecting_console_resumes_after_its_last_seq(gateway: RunningGateway) -> None:
-    header = await gateway.add_agent("dana")
-    token = header["Authorization"].split()[1]
+    console = await supervisor(gateway)
     cid, customer_token = await gateway.new_conversation()
     auth = {"Authorization": f"Bearer {customer_token}"}
     await gateway.http.post(f"/api/conversations/{cid}/messages", json={"text": "hi"}, headers=auth)
-    async with connect(desk_url(gateway, token)) as ws:
+    async with connect(desk_url(gateway, ""), additional_headers=console) as ws:
         first = []
         while (frame := await next_frame(ws))["type"] != "caught_up":
             first.append(frame)
@@ -72,7 +77,7 @@ async def test_a_reconnecting_console_resumes_after_its_last_seq(gateway: Runnin
     await gateway.http.post(
         f"/api/conversations/{cid}/messages", json={"text": "while away"}, headers=auth
     )
-    async with connect(desk_url(gateway, token, after=last)) as ws:
+    async with connect(desk_url(gateway, "", after=last), additional_headers=console) as ws:
         missed = []
         while (frame := await next_frame(ws))["type"] != "caught_up":
             missed.append(frame)

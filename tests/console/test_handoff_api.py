@@ -169,7 +169,9 @@ async def test_a_knowledge_answer_turned_down_twice_hands_off(gateway: RunningGa
 async def test_events_can_be_replayed_after_a_reconnect_without_gaps(
     gateway: RunningGateway,
 ) -> None:
-    agent = await gateway.add_agent("dana")
+    # the whole log, the bot's conversations too: what a supervisor sees
+    await gateway.add_user("sam", role="supervisor")
+    agent = await gateway.sign_in("sam")
     cid, auth = await customer(gateway)
     await send(gateway, cid, auth, "hi")
     everything = (await gateway.http.get("/api/handoff/events", headers=agent)).json()

@@ -63,10 +63,18 @@ async def test_label_a_cluster_then_conflicts_and_bad_names_change_nothing(
 ) -> None:
     await gateway.add_user("kim", role="knowledge_owner")
     kim = await gateway.sign_in("kim")
-    await failed_conversation(gateway, "do you sell gift cards")
+    first = await failed_conversation(gateway, "do you sell gift cards")
     await failed_conversation(gateway, "can I buy a gift card")
+    cid, auth = await customer(gateway)
+    await send(gateway, cid, auth, "hello")  # understood: nothing to review in it
     inbox = (await gateway.http.get("/api/review/inbox", headers=kim, timeout=120)).json()
     assert inbox["messages"] == 2 and inbox["groups"] == 1 and inbox["labelled"] == 0
+    # a knowledge owner reads the transcripts of what they review, and no other
+    shown = await gateway.http.get(f"/api/review/conversations/{first}", headers=kim)
+    assert shown.status_code == 200 and "?do you sell gift cards" in str(shown.json())
+    hidden = await gateway.http.get(f"/api/review/conversations/{cid}", headers=kim, timeout=120)
+    assert hidden.status_code == 403
+    assert hidden.json()["error"]["reason"] == "not_in_review"
     (cluster,) = inbox["clusters"]
     ids = [m["message_id"] for m in cluster["members"]]
     assert cluster["size"] == 2 and cluster["sources"] == {"fallback": 2}
@@ -107,6 +115,8 @@ async def test_label_a_cluster_then_conflicts_and_bad_names_change_nothing(
     ]
     inbox = (await gateway.http.get("/api/review/inbox", headers=kim, timeout=120)).json()
     assert inbox["clusters"] == [] and inbox["labelled"] == 2
+    # labelled, it left the inbox: its transcript stays readable to the reviewers
+    assert (await gateway.http.get(f"/api/review/conversations/{first}", headers=kim)).is_success
     intents = (await gateway.http.get("/api/review/intents", headers=kim)).json()
     assert "order_status" in intents and intents[-1] == "gift_cards"
 

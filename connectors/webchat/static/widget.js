@@ -21,7 +21,7 @@
 
   const DEFAULT_BRAND = { title: "Chat with us", colour: "#4f46e5", greeting: "" };
   // the widget's words until the server's arrive in the customer's language (baton/locales/en.yml)
-  const DEFAULT_TEXTS = {"status_bot": "Virtual assistant", "status_queued": "Waiting for a team member", "status_resolved": "Conversation resolved", "status_connecting": "Connecting…", "status_reconnecting": "Reconnecting…", "status_offline": "Chat unavailable", "chatting_with": "Chatting with {name}", "chatting_with_team": "Chatting with our team", "line_queued": "Waiting for a team member — someone will be with you shortly.", "line_assigned": "You're now chatting with {name}.", "line_assigned_anonymous": "A team member has joined the chat.", "line_bot": "You're chatting with the assistant again.", "line_resolved": "This conversation was marked as resolved. Write again any time.", "connection_lost": "Connection lost — reconnecting…", "conversation": "Conversation", "placeholder": "Type a message…", "input_label": "Type your message", "send": "Send message", "close": "Close chat", "open": "Open chat: {title}", "unread": "({count} unread)", "team_member": "Team member", "support_team": "Support team", "suggested_replies": "Suggested replies", "sending": "Sending…", "waiting_for_connection": "Waiting for connection…", "not_sent": "Not sent", "retry": "Retry", "retry_label": "Retry sending this message", "agent_typing": "{name} is typing", "someone_typing": "A team member is typing", "bot_typing": "The assistant is typing", "continue_on_telegram": "Continue on Telegram", "telegram_link": "Continue this conversation on Telegram (the link works once, for 15 minutes): {link}", "say_hello_first": "Say hello first, then continue on Telegram.", "telegram_unavailable": "Telegram is not available right now.", "not_allowed": "This site isn't allowed to use the chat.", "something_went_wrong": "Something went wrong.", "too_many": "You're sending messages very quickly. Please wait {seconds} seconds.", "language": "Language", "powered_by": "Powered by Baton"};
+  const DEFAULT_TEXTS = {"status_bot": "Virtual assistant", "status_queued": "Waiting for a team member", "status_resolved": "Conversation resolved", "status_connecting": "Connecting…", "status_reconnecting": "Reconnecting…", "status_offline": "Chat unavailable", "chatting_with": "Chatting with {name}", "chatting_with_team": "Chatting with our team", "line_queued": "Waiting for a team member — someone will be with you shortly.", "line_assigned": "You're now chatting with {name}.", "line_assigned_anonymous": "A team member has joined the chat.", "line_bot": "You're chatting with the assistant again.", "line_resolved": "This conversation was marked as resolved. Write again any time.", "connection_lost": "Connection lost — reconnecting…", "conversation": "Conversation", "placeholder": "Type a message…", "input_label": "Type your message", "send": "Send message", "close": "Close chat", "open": "Open chat: {title}", "unread": "({count} unread)", "team_member": "Team member", "support_team": "Support team", "suggested_replies": "Suggested replies", "sending": "Sending…", "waiting_for_connection": "Waiting for connection…", "not_sent": "Not sent", "retry": "Retry", "retry_label": "Retry sending this message", "agent_typing": "{name} is typing", "someone_typing": "A team member is typing", "bot_typing": "The assistant is typing", "continue_on_telegram": "Continue on Telegram", "telegram_link": "Continue this conversation on Telegram (the link works once, for 15 minutes): {link}", "say_hello_first": "Say hello first, then continue on Telegram.", "telegram_unavailable": "Telegram is not available right now.", "not_allowed": "This site isn't allowed to use the chat.", "something_went_wrong": "Something went wrong.", "too_many": "You're sending messages very quickly. Please wait {seconds} seconds.", "rate_limited": "Too many messages in a short time, so that one was not sent. It is back in the box: send it again in {seconds} s.", "language": "Language", "powered_by": "Powered by Baton"};
   const T = { ...DEFAULT_TEXTS };
   const t = (key, params = {}) => String(T[key] ?? DEFAULT_TEXTS[key] ?? key).replace(/\{(\w+)\}/g, (m, k) => (k in params ? String(params[k]) : m));
   const BRAND_WAIT_MS = 3000; // the widget stays hidden this long at most, waiting for its look
@@ -234,6 +234,7 @@
   let isOpen = false, started = false, owner = "bot", agentName = null, unread = 0;
   let ws = null, conversationId = null, ready = false, connecting = false, attempt = 0, generation = 0, conn = "idle";
   let retryTimer = 0, pingTimer = 0, typingTimer = 0, redeemed = false;
+  let retryAfter = 0; // seconds the server asked us to wait before connecting again (429)
   const seen = new Set(); // server message ids already shown
   const pending = new Map(); // client_id -> {clientId, text, payload, node, status}: not yet stored
 
@@ -436,6 +437,7 @@
     const res = await fetch(`${config.server}/api/conversations`, {
       method: "POST", headers: { Accept: "application/json", "Content-Type": "application/json" },
       body: JSON.stringify(language ? { language } : {}) });
+    if (res.status === 429) retryAfter = Number(res.headers.get("Retry-After")) || 5;
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     const body = await res.json();
     if (!body || typeof body.token !== "string") throw new Error("no token in the response");
@@ -470,6 +472,10 @@
         local.drop(TOKEN_KEY);
         setConn("connecting");
         reconnectLater();
+      } else if (e.code === 4429) { // too many connections: back after the wait it gave
+        setConn("reconnecting");
+        for (const item of pending.values()) if (item.status === "sending") setStatus(item, "queued");
+        reconnectLater();
       } else if (e.code === 4403) {
         setConn("offline");
         notice(t("not_allowed"));
@@ -483,7 +489,12 @@
 
   function reconnectLater() {
     clearTimeout(retryTimer);
-    const delay = Math.min(10000, 500 * 2 ** attempt) * (0.8 + Math.random() * 0.4);
+    let delay = Math.min(10000, 500 * 2 ** attempt) * (0.8 + Math.random() * 0.4);
+    if (retryAfter > 0) { // refused for going too fast: wait what the server said, say so
+      delay = Math.max(delay, retryAfter * 1000);
+      notice(t("too_many", { seconds: Math.ceil(retryAfter) }));
+      retryAfter = 0;
+    }
     attempt += 1;
     retryTimer = setTimeout(connect, delay);
   }
@@ -522,6 +533,18 @@
       case "error": {
         if (f.code === "invalid_token") break; // the close (4401) that follows starts over
         const item = f.client_id && pending.get(f.client_id);
+        if (f.code === "rate_limited") {
+          const seconds = Math.max(1, Math.ceil(Number(f.retry_after) || 5));
+          if (!item) { retryAfter = seconds; break; } // the socket's close (4429) follows
+          if (item.payload) { setStatus(item, "failed", t("rate_limited", { seconds })); break; }
+          // not stored: the text goes back into the box, nothing the customer wrote is lost
+          pending.delete(item.clientId);
+          item.node.remove();
+          input.value = input.value.trim() ? `${item.text}\n${input.value}` : item.text;
+          input.dispatchEvent(new Event("input"));
+          notice(t("rate_limited", { seconds }));
+          break;
+        }
         if (item) setStatus(item, "failed", typeof f.message === "string" ? f.message : "");
         else notice(typeof f.message === "string" && f.message ? f.message : t("something_went_wrong"));
         break;
