@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from typing_extensions import TypedDict  # pydantic needs it on Python 3.11
 
-from agent_console.access import CurrentAgent, CurrentDeskUser, ReadableConversation, Seen, refusals
+from agent_console.access import CurrentAgent, ReadableConversation
 from agent_console.canned import CannedOut
 from agent_console.handoff_api import ConversationOut, conversation_out
 from agent_console.workspace import EarlierConversation, NoteOut, SuggestionOut
@@ -170,14 +170,11 @@ def create_router() -> APIRouter:
     async def history(
         conversation_id: str,
         _: ReadableConversation,
-        user: CurrentDeskUser,
         services: ServicesDep,
     ) -> list[EarlierConversation]:
-        """The customer's earlier conversations on every channel, matched by email or phone:
-        those the agent may see too."""
-        earlier = await services.workspace.earlier_conversations(conversation_id)
-        found = await services.store.get_conversations({e["id"] for e in earlier})
-        hidden = await refusals(services, user, (Seen.of(c) for c in found))
-        return [e for e in earlier if e["id"] not in hidden]
+        """The customer's earlier conversations on every channel, matched by email or phone.
+        Whoever may read this conversation sees them all, those the bot kept included: the
+        person being served must not have to tell their story again."""
+        return await services.workspace.earlier_conversations(conversation_id)
 
     return router
