@@ -23,11 +23,23 @@ class ConversationFilter(logging.Filter):
         if not hasattr(record, "conversation_id"):
             record.conversation_id = conversation_var.get()
         if record.args and isinstance(record.args, tuple):
-            # uvicorn's access log passes the request path (with ?token=...) as an argument
-            record.args = tuple(
-                _TOKEN.sub(r"\1[redacted]", a) if isinstance(a, str) else a for a in record.args
-            )
+            # uvicorn's access log passes the request path (with ?token=...) as an argument,
+            # httpx's request log the URL it called (Rasa's ?token=...) as a URL object
+            record.args = tuple(_redacted(a) for a in record.args)
         return True
+
+
+def _redacted(argument: object) -> object:
+    if isinstance(argument, str):
+        return _TOKEN.sub(r"\1[redacted]", argument)
+    if not isinstance(argument, int | float) and "token=" in (text := str(argument)):
+        return _TOKEN.sub(r"\1[redacted]", text)
+    return argument
+
+
+# libraries whose DEBUG records carry SQL parameters or raw HTTP (message texts, tokens):
+# never below INFO, whatever the gateway's level
+_QUIET = ("aiosqlite", "sqlalchemy.engine", "httpcore", "hpack", "asyncio")
 
 
 @contextlib.contextmanager
@@ -46,3 +58,5 @@ def configure_logging(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    for name in _QUIET:
+        logging.getLogger(name).setLevel(max(logging.INFO, root.level))
