@@ -20,7 +20,7 @@ from agent_console.access import SESSION_COOKIE, same_origin, session_user
 from agent_console.auth import DESK_ROLES, Role, User
 from agent_console.templating import HERE, page, refusal
 from agent_console.throttle import SignInThrottle
-from gateway.limits import client_address, limits_of
+from gateway.limits import client_address, limits_of, request_scheme
 from gateway.security import is_local_host
 from gateway.services import ServicesDep
 from handoff import language
@@ -120,7 +120,7 @@ def create_router() -> APIRouter:
         secure = services.settings.console_cookie_secure
         if (
             secure
-            and request.url.scheme == "http"
+            and request_scheme(request) == "http"
             and not is_local_host(request.url.hostname or "")
         ):
             # the browser would drop the Secure cookie and the sign-in would loop back here

@@ -107,6 +107,19 @@ def client_address(connection: HTTPConnection) -> str:
     )
 
 
+def request_scheme(connection: HTTPConnection) -> str:
+    """``http`` or ``https`` as the client used it: a trusted proxy's ``X-Forwarded-Proto``
+    (a TLS proxy in front speaks plain http to the gateway), else the connection's own."""
+    services = getattr(connection.app.state, "services", None)
+    proxies = tuple(services.settings.trusted_proxies) if services is not None else ()
+    peer = _parse(connection.client.host) if connection.client else None
+    forwarded = connection.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    trusted = peer is not None and any(peer in net for net in trusted_networks(proxies))
+    if trusted and forwarded in ("http", "https"):
+        return forwarded
+    return connection.url.scheme
+
+
 def address_key(address: str) -> str:
     """What a per-address limit counts: the address, or its /64 for IPv6 (one subscriber
     has a whole /64, and would otherwise have 2^64 separate limits)."""

@@ -176,3 +176,21 @@ async def test_a_secure_cookie_over_plain_http_is_explained_not_looped(tmp_path:
         assert "plain http" in remote.text and "BATON_CONSOLE_COOKIE_SECURE" in remote.text
         local = await gateway.http.post("/console/login", content=body, headers=form)
         assert local.status_code == 303 and "set-cookie" in local.headers
+
+
+async def test_behind_a_trusted_tls_proxy_the_sign_in_works(tmp_path: Path) -> None:
+    async with running_gateway(tmp_path, trusted_proxies=["127.0.0.1"]) as gateway:
+        await gateway.add_user("dana")
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Host": "desk.example.com",
+            "X-Forwarded-Proto": "https",
+        }
+        body = "user_id=dana&password=correct+horse+battery"
+        signed_in = await gateway.http.post("/console/login", content=body, headers=headers)
+        assert signed_in.status_code == 303 and "set-cookie" in signed_in.headers
+    # the same header from a peer nobody trusts changes nothing
+    async with running_gateway(tmp_path / "other") as gateway:
+        await gateway.add_user("dana")
+        refused = await gateway.http.post("/console/login", content=body, headers=headers)
+        assert refused.status_code == 400
