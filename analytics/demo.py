@@ -74,6 +74,10 @@ SCENARIOS = {
 }
 
 
+# how long a demo run waits for a just-started gateway to see its Rasa
+RASA_WAIT_SECONDS = 30
+
+
 class DemoError(RuntimeError):
     """The demo cannot run (the stack is not reachable, ...): the message says why."""
 
@@ -488,6 +492,11 @@ async def play_history(
             raise DemoError(
                 f"no gateway at {base_url} ({exc}); start the stack with `baton run`"
             ) from exc
+        for _ in range(RASA_WAIT_SECONDS):  # a stack that just started: Rasa is seen soon
+            if health.get("rasa") == "ok":
+                break
+            await asyncio.sleep(1)
+            health = (await http.get("/health")).json()
         if health.get("rasa") != "ok":
             raise DemoError(
                 f"the gateway at {base_url} has no Rasa ({health}); wait until it is ready"

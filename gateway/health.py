@@ -104,12 +104,16 @@ class Checks:
 
 
 def probe_rasa(rasa: RasaClient, background: Background, settings: GatewaySettings) -> None:
-    """Ask Rasa's ``/status`` now and every ``health_probe_seconds`` in the background."""
-    background.every(
-        settings.health_probe_seconds,
-        lambda: rasa.healthy(min(PROBE_SECONDS, settings.health_probe_seconds)),
-        "probing Rasa",
-    )
+    """Ask Rasa's ``/status`` in the background whenever it has not answered for
+    ``health_probe_seconds``: every second while it is down or starting (a Rasa that just came
+    up is seen at once), not at all while customers' turns keep it answering."""
+    every = min(1.0, settings.health_probe_seconds)
+
+    async def probe() -> None:
+        if not rasa.answered_within(settings.health_probe_seconds):
+            await rasa.healthy(min(PROBE_SECONDS, settings.health_probe_seconds))
+
+    background.every(every, probe, "probing Rasa")
 
 
 def install(app: FastAPI) -> None:

@@ -100,6 +100,7 @@ class Inbox:
         self._rejection_intents = tuple(rejection_intents)
         self._vectors: dict[int, Vectors] = {}
         self._intent_index: tuple[str, list[str], Vectors] | None = None
+        self._example_vectors: dict[str, Vectors] = {}  # each example text embedded once
         self._lock = asyncio.Lock()
 
     async def failures(self) -> list[Failure]:
@@ -181,8 +182,18 @@ class Inbox:
         pairs = sorted((intent, text) for intent, texts in by_intent.items() for text in texts)
         key = hashlib.sha256(repr(pairs).encode()).hexdigest()
         if self._intent_index is None or self._intent_index[0] != key:
-            embedder = await self._embedder_loaded()
-            vectors = await asyncio.to_thread(embedder.embed, [text for _, text in pairs])
+            # only the texts not embedded before: a label adds a few examples to thousands
+            missing = sorted({text for _, text in pairs} - self._example_vectors.keys())
+            if missing:
+                embedder = await self._embedder_loaded()
+                fresh = await asyncio.to_thread(embedder.embed, missing)
+                self._example_vectors.update(zip(missing, fresh, strict=True))
+            if pairs:
+                rows = [self._example_vectors[text] for _, text in pairs]
+                vectors = np.vstack(rows).astype(np.float32)
+            else:  # nothing to compare with: the embedder's own empty shape
+                embedder = await self._embedder_loaded()
+                vectors = await asyncio.to_thread(embedder.embed, [])
             self._intent_index = (key, [intent for intent, _ in pairs], vectors)
         return self._intent_index
 
