@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from baton import paths
-from baton.domain import DOMAIN_DIR, REVIEWED_DOMAIN
+from baton.domain import DOMAIN_DIR, REVIEWED_DOMAIN, load_domain
 from handoff.records import Message, Nlu, Sender
 from handoff.store import ConversationStore
 
@@ -53,6 +53,16 @@ def bot_project(tmp_path: Path) -> Path:
     shutil.copy2(paths.BOT / "config.yml", target / "config.yml")
     shutil.copytree(paths.BOT / "data", target / "data", ignore=_GENERATED)
     return target
+
+
+def single_file_domain(bot: Path) -> None:
+    """The project's domain folder merged into one ``domain.yml``, as many Rasa projects
+    have it."""
+    import yaml
+
+    merged = load_domain(bot)
+    shutil.rmtree(bot / DOMAIN_DIR)
+    (bot / "domain.yml").write_text(yaml.safe_dump(merged, allow_unicode=True, sort_keys=False))
 
 
 def whole_bot_project(tmp_path: Path) -> Path:

@@ -15,7 +15,12 @@ from baton.training import rasa_env
 from handoff.store import ConversationStore
 from retraining.labels import Action, LabelBook
 from retraining.new_intents import RULES_FILE, fallback_action, storied_intents
-from tests.retraining.seed import bot_project, customer_turn, whole_bot_project
+from tests.retraining.seed import (
+    bot_project,
+    customer_turn,
+    single_file_domain,
+    whole_bot_project,
+)
 from tests.services import service_missing
 
 RASA = paths.RASA_VENV_BIN / "rasa"
@@ -76,8 +81,7 @@ async def test_a_project_with_a_single_domain_file_gets_no_generated_domain(
     store: ConversationStore, tmp_path: Path
 ) -> None:
     bot = bot_project(tmp_path)
-    (bot / "domain" / "domain.yml").rename(bot / "domain.yml")
-    (bot / "domain").rmdir()
+    single_file_domain(bot)
     book = LabelBook(store.sessions, bot, low_confidence=0.5)
     m = await customer_turn(store, "do you sell gift cards")
     await book.label([m.id], Action.INTENT, "kim", "gift_cards")

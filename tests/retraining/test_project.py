@@ -6,7 +6,7 @@ import yaml
 
 from retraining.export import Example, held_out
 from retraining.project import bot_examples, prepare
-from tests.retraining.seed import bot_project
+from tests.retraining.seed import bot_project, single_file_domain
 
 
 def test_the_training_copy_has_the_training_side_and_the_new_intents_in_its_domain(
@@ -48,8 +48,7 @@ def test_the_training_copy_has_the_training_side_and_the_new_intents_in_its_doma
 
 def test_a_single_file_domain_is_copied_into_the_copys_domain_folder(tmp_path: Path) -> None:
     bot = bot_project(tmp_path)
-    (bot / "domain" / "domain.yml").rename(bot / "domain.yml")
-    (bot / "domain").rmdir()
+    single_file_domain(bot)
     examples = [Example(1, "do you sell gift cards", "gift_cards", "fallback")]
 
     project = prepare(bot, tmp_path / "copy", examples, 0.0)
