@@ -20,8 +20,8 @@ from agent_console.access import SESSION_COOKIE, same_origin, session_user
 from agent_console.auth import DESK_ROLES, Role, User
 from agent_console.templating import HERE, page, refusal
 from agent_console.throttle import SignInThrottle
+from baton.hosts import is_local_host
 from gateway.limits import client_address, limits_of, request_scheme
-from gateway.security import is_local_host
 from gateway.services import ServicesDep
 from handoff import language
 

@@ -134,9 +134,11 @@ def main(argv: list[str] | None = None) -> int:
     except ProjectUnusable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    from baton.hosts import is_local_host
+
     token = os.environ.get("BATON_ACTIONS_TOKEN") or None
     host = os.environ.get("SANIC_HOST", "127.0.0.1")
-    if token is None and os.environ.get("BATON_ENV") == "production" and not _loopback(host):
+    if token is None and os.environ.get("BATON_ENV") == "production" and not is_local_host(host):
         print(
             f"error: BATON_ENV=production: the action server listens on {host} without a "
             "token. Set BATON_ACTIONS_TOKEN (and the same token: under action_endpoint in "
@@ -146,15 +148,6 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     serve(executor, args.port, host, token)
     return 0
-
-
-def _loopback(host: str) -> bool:
-    import ipaddress
-
-    try:
-        return host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def guarded_app(executor: ActionExecutor, token: str | None) -> Any:

@@ -8,7 +8,6 @@ works with nothing configured; the defaults are exactly what production refuses.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -17,6 +16,8 @@ from urllib.parse import urlsplit
 from pydantic import SecretStr
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from baton.hosts import is_local_host
 
 if TYPE_CHECKING:
     from gateway.settings import GatewaySettings
@@ -53,17 +54,6 @@ class UnsafeSettings(RuntimeError):
         self.problems = problems
         listed = "\n".join(f"  - {problem}" for problem in problems)
         super().__init__(f"BATON_ENV=production refuses to start:\n{listed}")
-
-
-def is_local_host(host: str) -> bool:
-    """Whether ``host`` (a name or an address, no port) is this machine."""
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def is_placeholder(secret: SecretStr | str | None) -> bool:
