@@ -37,9 +37,16 @@ def _redacted(argument: object) -> object:
     return argument
 
 
-# libraries whose DEBUG records carry SQL parameters or raw HTTP (message texts, tokens):
-# never below INFO, whatever the gateway's level
-_QUIET = ("aiosqlite", "sqlalchemy.engine", "httpcore", "hpack", "asyncio")
+# libraries whose low-level records carry SQL parameters or raw HTTP (message texts,
+# tokens): never below these levels, whatever the gateway's (SQLAlchemy logs every statement
+# at INFO)
+_QUIET = {
+    "aiosqlite": logging.INFO,
+    "sqlalchemy.engine": logging.WARNING,
+    "httpcore": logging.INFO,
+    "hpack": logging.INFO,
+    "asyncio": logging.INFO,
+}
 
 
 @contextlib.contextmanager
@@ -58,5 +65,5 @@ def configure_logging(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for name in _QUIET:
-        logging.getLogger(name).setLevel(max(logging.INFO, root.level))
+    for name, floor in _QUIET.items():
+        logging.getLogger(name).setLevel(max(floor, root.level))

@@ -43,7 +43,7 @@ def test_sql_parameters_stay_out_of_debug_logs() -> None:
     try:
         configure_logging("DEBUG")
         assert logging.getLogger("aiosqlite").getEffectiveLevel() == logging.INFO
-        assert logging.getLogger("sqlalchemy.engine").getEffectiveLevel() == logging.INFO
+        assert logging.getLogger("sqlalchemy.engine").getEffectiveLevel() == logging.WARNING
         assert logging.getLogger("gateway").getEffectiveLevel() == logging.DEBUG
     finally:
         root.handlers[:] = handlers

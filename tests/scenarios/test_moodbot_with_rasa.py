@@ -79,9 +79,13 @@ async def test_a_contained_conversation_with_its_nlu_trail_and_containment(stack
     assert bye["text"] == "Bye"
     assert "rate" in survey["text"] and len(survey["buttons"]) == 5
 
-    # the record: every customer turn with what the moodbot's NLU made of it
-    agent = stack.add_agent("kim", skills="general,wellbeing")
-    detail = (await stack.http.get(f"/api/handoff/conversations/{chat[0]}", headers=agent)).json()
+    # the record: every customer turn with what the moodbot's NLU made of it, read by a
+    # supervisor (an agent sees only the conversations of their queues and their own)
+    supervisor = stack.add_agent("kim", skills="general,wellbeing")
+    stack.add_user("kim", "a long supervisor passphrase", role="supervisor")
+    response = await stack.http.get(f"/api/handoff/conversations/{chat[0]}", headers=supervisor)
+    assert response.status_code == 200, response.text
+    detail = response.json()
     customer = [m for m in detail["transcript"] if m["sender"] == "customer"]
     assert [m["nlu"]["intent"] for m in customer] == ["greet", "mood_great", "goodbye"]
     assert all(m["nlu"]["confidence"] > 0.995 for m in customer)
