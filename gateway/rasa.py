@@ -98,6 +98,29 @@ def active_loop(tracker: dict[str, Any]) -> str | None:
     return str(name) if name else None
 
 
+def set_before_session_start(tracker: object, slots: Mapping[str, Any]) -> bool:
+    """Whether Rasa started the tracker's session after the ``slots`` were stamped (pure).
+
+    Rasa stamps the events a client appends when it reads the request, and starts the
+    session of a new conversation after that; SQL and Redis tracker stores then read back
+    only the events stamped since the session started, so the slots would be gone at the
+    next turn. Appending them once more stamps them inside the session."""
+    events = tracker.get("events") if isinstance(tracker, dict) else None
+    if not isinstance(events, list):
+        return False
+    started = [
+        e.get("timestamp", 0) for e in events
+        if isinstance(e, dict) and e.get("event") == "session_started"
+    ]  # fmt: skip
+    if not started:
+        return False
+    appended = events[-len(slots):] if slots else []  # the request's own, last
+    return any(
+        isinstance(e, dict) and e.get("event") == "slot" and e.get("timestamp", 0) < max(started)
+        for e in appended
+    )
+
+
 # how many conversations' slots the client remembers having set (an LRU: a conversation it
 # forgot, or one another gateway served, costs one extra call to set them again)
 SLOTS_REMEMBERED = 10_000
@@ -158,13 +181,22 @@ class RasaClient:
             return
         events = [{"event": "slot", "name": name, "value": value} for name, value in slots.items()]
         try:
+            # a conversation this client has not set slots in may be new to Rasa too: the
+            # events come back, to see whether the session started under them
             response = await self._http.post(
                 f"/conversations/{conversation_id}/tracker/events",
-                params={"include_events": "NONE"},
+                params={"include_events": "NONE" if known is not None else "AFTER_RESTART"},
                 json=events,
             )
             response.raise_for_status()
-        except httpx.HTTPError as exc:
+            if known is None and set_before_session_start(response.json(), slots):
+                response = await self._http.post(
+                    f"/conversations/{conversation_id}/tracker/events",
+                    params={"include_events": "NONE"},
+                    json=events,
+                )
+                response.raise_for_status()
+        except (httpx.HTTPError, ValueError) as exc:
             # the turn still goes ahead (the bot answers in its default language); a Rasa
             # that is down fails at the turn itself, with the usual notice
             log.warning("could not set %s in Rasa's tracker: %s", ", ".join(slots), exc)

@@ -99,10 +99,6 @@ async def test_a_handoff_asks_only_what_is_missing_silences_the_bot_and_hands_ba
     assert "12345" in again
 
 
-# Known open bug (issue 18, stop 26): the running Rasa answers utter_handoff_intro with its
-# default variation although language=en and handoff_reason=negative_sentiment are in the
-# tracker (see tests/scenarios/test_languages_with_rasa.py)
-@pytest.mark.xfail(reason="issue 18: conditional response variants not chosen", strict=False)
 async def test_a_frustrated_customer_is_handed_off_with_the_reason_recorded(
     stack: Stack,
 ) -> None:
