@@ -114,7 +114,7 @@ def set_before_session_start(tracker: object, slots: Mapping[str, Any]) -> bool:
     ]  # fmt: skip
     if not started:
         return False
-    appended = events[-len(slots):] if slots else []  # the request's own, last
+    appended = events[-len(slots) :] if slots else []  # the request's own, last
     return any(
         isinstance(e, dict) and e.get("event") == "slot" and e.get("timestamp", 0) < max(started)
         for e in appended

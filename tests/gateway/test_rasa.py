@@ -101,7 +101,8 @@ class SessionFilteringRasa:
         return self.clock
 
     def handler(self, request: httpx.Request) -> httpx.Response:
-        conversation = request.url.path.split("/")[2] if "/conversations/" in request.url.path else ""
+        path = request.url.path
+        conversation = path.split("/")[2] if path.startswith("/conversations/") else ""
         if request.url.path.endswith("/tracker/events"):
             self.appends += 1
             stamp = self.tick()

@@ -68,8 +68,6 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
         yield running
 
 
-
-
 async def test_a_contained_conversation_with_its_nlu_trail_and_containment(stack: Stack) -> None:
     chat = await stack.new_conversation()
     assert words(await stack.say(chat, "hello")) == "Hey! How are you?"

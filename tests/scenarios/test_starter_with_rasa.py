@@ -30,8 +30,6 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
         yield running
 
 
-
-
 async def test_the_help_centre_and_the_assistants_own_action_answer(stack: Stack) -> None:
     chat = await stack.new_conversation()
     answer = await stack.say(chat, "how long does delivery take?")
