@@ -284,7 +284,7 @@ class Assistant:
                         {"article_id": chunk.article_id, "title": chunk.title, "url": chunk.link},
                     )
                 )
-        for recalled in memory.search(encoded.vector, k=MAX_SUGGESTIONS):
+        for recalled in memory.search(encoded.vector, k=MAX_SUGGESTIONS, language=language):
             if recalled.score < MEMORY_MIN_SIMILARITY:
                 break
             reply = recalled.pair.reply_text
@@ -306,10 +306,12 @@ class Assistant:
         conversation_id: str,
         transcript: Sequence[Message],
         identity: Mapping[str, object] | None = None,
+        language: str | None = None,
     ) -> int:
         """Keep a resolved conversation's agent replies for similar messages later, in place
         of what it left before; the pairs stored. ``identity``: details to keep out of the
-        memory besides those found in the transcript."""
+        memory besides those found in the transcript; ``language``: the conversation's (its
+        replies are suggested in conversations of that language only)."""
         memory = await self._memory()
         pairs = reply_pairs(transcript, identity)
         vectors = np.zeros((0, memory.dimension or 0), dtype=np.float32)
@@ -319,7 +321,7 @@ class Assistant:
             vectors = await asyncio.get_running_loop().run_in_executor(
                 self._executor, embedder.embed, texts
             )
-        await memory.replace(self._sessions, conversation_id, pairs, vectors)
+        await memory.replace(self._sessions, conversation_id, pairs, vectors, language)
         return len(pairs)
 
     def close(self) -> None:

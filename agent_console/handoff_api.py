@@ -172,9 +172,11 @@ async def stay_ended(services: Services, conversation_id: str, *, resolved: bool
     if resolved and services.assistant is not None:
         assistant = services.assistant
         transcript = await services.store.transcript(conversation_id)
-        identity = (await services.store.get_conversation(conversation_id)).identity
+        conversation = await services.store.get_conversation(conversation_id)
         services.background.spawn(
-            assistant.remember(conversation_id, transcript, identity),
+            assistant.remember(
+                conversation_id, transcript, conversation.identity, conversation.language
+            ),
             "remembering the agent's replies",
         )
 

@@ -22,7 +22,7 @@ import numpy.typing as npt
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handoff.models import ReplyMemoryRow
+from handoff.models import ConversationRow, ReplyMemoryRow
 from handoff.records import Message, Sender
 
 # an agent message shorter than this says nothing worth suggesting again ("ok", "one moment")
@@ -46,6 +46,7 @@ class Recalled:
     score: float  # cosine similarity of the customer's texts
     pair: Pair
     conversation_id: str
+    language: str | None = None  # the conversation's, when it was known
 
 
 def personal_values(
@@ -132,7 +133,8 @@ class ReplyMemory:
         self.dimension = dimension  # None: learnt from the first vectors
         self._lock = threading.Lock()
         self._index: faiss.IndexIDMap2 | None = None
-        self._rows: dict[int, tuple[Pair, str]] = {}  # row id -> pair, conversation id
+        # row id -> pair, conversation id, the conversation's language
+        self._rows: dict[int, tuple[Pair, str, str | None]] = {}
         self._of_conversation: dict[str, list[int]] = {}
 
     def __len__(self) -> int:
@@ -144,36 +146,46 @@ class ReplyMemory:
             self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(self.dimension))
         return self._index
 
-    def _add(self, rows: Sequence[ReplyMemoryRow], vectors: npt.NDArray[np.float32]) -> None:
+    def _add(
+        self,
+        rows: Sequence[ReplyMemoryRow],
+        vectors: npt.NDArray[np.float32],
+        languages: Sequence[str | None],
+    ) -> None:
         if not rows:
             return
         ids = np.array([row.id for row in rows], dtype=np.int64)
         self._vectors_index(vectors.shape[1]).add_with_ids(vectors, ids)
-        for row in rows:
-            self._rows[row.id] = (Pair(row.customer_text, row.reply_text), row.conversation_id)
+        for row, language in zip(rows, languages, strict=True):
+            pair = Pair(row.customer_text, row.reply_text)
+            self._rows[row.id] = (pair, row.conversation_id, language)
             self._of_conversation.setdefault(row.conversation_id, []).append(row.id)
 
     async def load(self, sessions: async_sessionmaker[AsyncSession]) -> int:
         """Every stored pair made with this model (rows of another model are left out)."""
         async with sessions() as session:
-            rows = list(
-                await session.scalars(
-                    select(ReplyMemoryRow)
+            found = (
+                await session.execute(
+                    select(ReplyMemoryRow, ConversationRow.language)
+                    .outerjoin(
+                        ConversationRow, ReplyMemoryRow.conversation_id == ConversationRow.id
+                    )
                     .where(ReplyMemoryRow.model == self.model)
                     .order_by(ReplyMemoryRow.id)
                 )
-            )
+            ).all()
         size = self.dimension * 4 if self.dimension else None
-        if size is None and rows:
-            size = Counter(len(r.vector) for r in rows).most_common(1)[0][0]
-        usable = [r for r in rows if len(r.vector) == size and size]
+        if size is None and found:
+            size = Counter(len(row.vector) for row, _ in found).most_common(1)[0][0]
+        usable = [(row, language) for row, language in found if len(row.vector) == size and size]
         with self._lock:
             self._index = None
             self._rows.clear()
             self._of_conversation.clear()
             if usable:
-                vectors = np.frombuffer(b"".join(r.vector for r in usable), dtype=np.float32)
-                self._add(usable, vectors.reshape(len(usable), -1))
+                rows = [row for row, _ in usable]
+                vectors = np.frombuffer(b"".join(r.vector for r in rows), dtype=np.float32)
+                self._add(rows, vectors.reshape(len(rows), -1), [lang for _, lang in usable])
         return len(usable)
 
     async def replace(
@@ -182,9 +194,10 @@ class ReplyMemory:
         conversation_id: str,
         pairs: Sequence[Pair],
         vectors: npt.NDArray[np.float32],
+        language: str | None = None,
     ) -> None:
         """Store a conversation's pairs, replacing what it stored before (a conversation
-        resolved twice is remembered once, as it ended)."""
+        resolved twice is remembered once, as it ended); ``language``: the conversation's."""
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if len(pairs) and (vectors.ndim != 2 or vectors.shape[0] != len(pairs)):
             raise ValueError(f"{len(pairs)} pairs but vectors of shape {vectors.shape}")
@@ -213,22 +226,29 @@ class ReplyMemory:
                 self._index.remove_ids(np.array(old, dtype=np.int64))  # type: ignore[arg-type]
             for row_id in old:
                 del self._rows[row_id]
-            self._add(rows, vectors)
+            self._add(rows, vectors, [language] * len(rows))
 
-    def search(self, vector: npt.NDArray[np.float32], k: int = 3) -> list[Recalled]:
+    def search(
+        self, vector: npt.NDArray[np.float32], k: int = 3, language: str | None = None
+    ) -> list[Recalled]:
         """The ``k`` most similar past customer texts with their replies, best first, each
         reply once. Of the replies an agent sent in a row to the same words, the longest
-        (the answer, rather than "let me check")."""
+        (the answer, rather than "let me check"). With a ``language``: only replies from
+        conversations in it (or whose language was never known): a Polish customer is not
+        offered an answer an agent wrote in Swedish."""
         with self._lock:
             if self._index is None or not self._rows or vector.shape[-1] != self.dimension:
                 return []
-            wanted = min(len(self._rows), k * 4)  # room for the replies dropped below
+            # room for the replies dropped below (more when other languages' are skipped)
+            wanted = min(len(self._rows), k * (4 if language is None else 16))
             scores, ids = self._index.search(vector.reshape(1, -1).astype(np.float32), wanted)
             found = [
                 Recalled(float(score), *self._rows[int(row_id)])
                 for score, row_id in zip(scores[0], ids[0], strict=True)
                 if row_id >= 0
             ]
+        if language is not None:
+            found = [r for r in found if r.language in (None, language)]
         longest: dict[tuple[str, str], Recalled] = {}
         for recalled in found:
             key = (recalled.conversation_id, recalled.pair.customer_text)

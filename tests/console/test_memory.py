@@ -224,6 +224,34 @@ async def test_a_new_instance_loads_the_pairs_of_its_model_only(
     assert ReplyMemory(MODEL).search(unit(1)) == []  # nothing loaded yet
 
 
+async def test_replies_are_suggested_in_their_conversations_language_only(
+    store: ConversationStore, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    polish = await store.create_conversation("web", language="pl")
+    swedish = await store.create_conversation("web", language="sv")
+    unknown = await store.create_conversation("web")
+    memory = ReplyMemory(MODEL)
+    await memory.replace(
+        sessions, polish.id, [Pair("zwrot", "Zwrot wysłany.")], vectors(unit(1)), "pl"
+    )
+    await memory.replace(
+        sessions, swedish.id, [Pair("retur", "Returen är skickad.")], vectors(unit(1, 0.1)), "sv"
+    )
+    await memory.replace(sessions, unknown.id, [Pair("refund", "Sent.")], vectors(unit(1, 0.2)))
+
+    def replies(found: list[Any]) -> list[str]:
+        return [r.pair.reply_text for r in found]
+
+    assert replies(memory.search(unit(1), k=5, language="pl")) == ["Zwrot wysłany.", "Sent."]
+    assert replies(memory.search(unit(1), k=5, language="sv")) == ["Returen är skickad.", "Sent."]
+    assert len(memory.search(unit(1), k=5)) == 3  # no language asked: all of them
+    # a restart reads each pair's language from its conversation
+    fresh = ReplyMemory(MODEL)
+    assert await fresh.load(sessions) == 3
+    assert replies(fresh.search(unit(1), k=5, language="sv")) == ["Returen är skickad.", "Sent."]
+    assert [r.language for r in fresh.search(unit(1), k=5)] == ["pl", "sv", None]
+
+
 async def test_the_same_reply_is_found_once_and_of_replies_in_a_row_the_longest(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
