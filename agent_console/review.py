@@ -485,7 +485,7 @@ async def start(
     review = Review.create(
         sessions,
         settings.review,
-        str(settings.rasa_url),
+        [str(url) for url in settings.rasa_urls or [settings.rasa_url]],
         rasa.gate,
         functools.partial(load_fast_embedder, ONNX_DIR),
         rejection_intents=settings.handoff.knowledge_rejection_intents,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import secrets
 import signal
@@ -17,6 +18,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import httpx
 from pydantic import Field, SecretStr
@@ -51,6 +54,15 @@ class StackSettings(BaseSettings):
     # the token Rasa sends with every call to the action server, which refuses calls without
     # it (Baton's endpoints file passes it); unset: a new random one each run
     actions_token: SecretStr | None = None
+    # how many Rasa servers to start, on rasa_port, rasa_port + 1, ... (the gateway spreads
+    # conversations over them); more than one needs the two stores below
+    rasa_replicas: int = Field(default=1, ge=1, le=32)
+    # Rasa's tracker store on PostgreSQL, postgresql://user:password@host:5432/database (the
+    # database must exist); unset: an SQLite file under var/ (one Rasa server only)
+    rasa_tracker_store_url: SecretStr | None = None
+    # Rasa's lock store on Redis, redis://[:password@]host:6379/db: one conversation's turns
+    # in order whichever replica takes them; unset: in memory (one Rasa server only)
+    rasa_lock_store_url: SecretStr | None = None
 
 
 class StackError(RuntimeError):
@@ -77,11 +89,12 @@ def serving_model(models: Path = paths.MODELS) -> ModelChoice:
 # Baton talks to Rasa over its REST channel; the assistant's own credentials.yml (other
 # channels, secrets) is not Baton's business
 CREDENTIALS = "rest:\n"
-ENDPOINTS = """\
-# written by baton run: the action server it starts and an SQL tracker store of its own
+ACTION_ENDPOINT = """\
 action_endpoint:
   url: ${BATON_ACTION_ENDPOINT_URL}
   token: ${BATON_ACTIONS_TOKEN}
+"""
+SQLITE_TRACKER_STORE = """\
 tracker_store:
   type: SQL
   dialect: sqlite
@@ -89,12 +102,77 @@ tracker_store:
 """
 
 
-def rasa_files(var: Path) -> tuple[Path, Path]:
+def endpoints_yaml(settings: StackSettings) -> str:
+    """Baton's endpoints file for Rasa: the action server it starts; the tracker store on
+    SQLite, or on PostgreSQL with a Redis lock store when several Rasa servers share the
+    assistant (their passwords are in the file, which only its owner may read)."""
+    parts = ["# written by baton run\n", ACTION_ENDPOINT]
+    if settings.rasa_tracker_store_url is None:
+        parts.append(SQLITE_TRACKER_STORE)
+    else:
+        url = urlsplit(settings.rasa_tracker_store_url.get_secret_value())
+        if url.scheme not in ("postgresql", "postgres") or not url.path.strip("/"):
+            raise StackError(
+                "BATON_RASA_TRACKER_STORE_URL must be postgresql://user:password@host:port/db"
+            )
+        lines = [
+            "tracker_store:",
+            "  type: SQL",
+            "  dialect: postgresql",
+            f"  url: {url.hostname or '127.0.0.1'}",
+            f"  port: {url.port or 5432}",
+            f"  db: {unquote(url.path.strip('/'))}",
+        ]
+        if url.username:
+            lines.append(f"  username: {unquote(url.username)}")
+        if url.password:
+            lines.append(f"  password: {json.dumps(unquote(url.password))}")
+        parts.append("\n".join(lines) + "\n")
+    if settings.rasa_lock_store_url is not None:
+        url = urlsplit(settings.rasa_lock_store_url.get_secret_value())
+        db = url.path.strip("/") or "0"
+        if url.scheme != "redis" or not db.isdigit():
+            raise StackError("BATON_RASA_LOCK_STORE_URL must be redis://[:password@]host:port/db")
+        lines = [
+            "lock_store:",
+            "  type: redis",
+            f"  url: {url.hostname or '127.0.0.1'}",
+            f"  port: {url.port or 6379}",
+            f"  db: {db}",
+        ]
+        if url.password:
+            lines.append(f"  password: {json.dumps(unquote(url.password))}")
+        parts.append("\n".join(lines) + "\n")
+    return "".join(parts)
+
+
+def check_replicas(settings: StackSettings) -> None:
+    """Several Rasa servers answer one conversation in order only on shared stores."""
+    if settings.rasa_replicas == 1 or settings.rasa_endpoints:
+        return  # a team's own endpoints file says where its stores are
+    missing = [
+        name
+        for name, value in (
+            ("BATON_RASA_TRACKER_STORE_URL", settings.rasa_tracker_store_url),
+            ("BATON_RASA_LOCK_STORE_URL", settings.rasa_lock_store_url),
+        )
+        if value is None
+    ]
+    if missing:
+        raise StackError(
+            f"{settings.rasa_replicas} Rasa servers need a shared tracker store and lock store:"
+            f" set {' and '.join(missing)} (PostgreSQL and Redis)"
+        )
+
+
+def rasa_files(var: Path, settings: StackSettings | None = None) -> tuple[Path, Path]:
     """The endpoints and credentials files Baton gives Rasa, written under ``var``."""
     folder = var / "rasa"
     folder.mkdir(parents=True, exist_ok=True)
     endpoints, credentials = folder / "endpoints.yml", folder / "credentials.yml"
-    endpoints.write_text(ENDPOINTS, encoding="utf-8")
+    endpoints.touch(mode=0o600)
+    endpoints.chmod(0o600)  # it may hold the stores' passwords
+    endpoints.write_text(endpoints_yaml(settings or StackSettings()), encoding="utf-8")
     credentials.write_text(CREDENTIALS, encoding="utf-8")
     return endpoints, credentials
 
@@ -114,7 +192,8 @@ def specs(
     project = project.resolve()
     host = settings.host
     logs = var / "log"
-    endpoints, credentials = rasa_files(var)
+    check_replicas(settings)
+    endpoints, credentials = rasa_files(var, settings)
     if settings.rasa_endpoints:
         endpoints = project / settings.rasa_endpoints
     # every process reads the same assistant folder (its baton.yml, domain, actions)
@@ -134,6 +213,8 @@ def specs(
         BATON_ACTIONS_TOKEN=actions_token,
         BATON_RASA_TRACKER_DB=str(var / "rasa-tracker.db"),
     )
+    rasa_ports = [settings.rasa_port + n for n in range(settings.rasa_replicas)]
+    rasa_urls = [f"http://{host}:{port}" for port in rasa_ports]
     actions_env = base_env | {
         "SANIC_HOST": host,
         "PYTHONUNBUFFERED": "1",
@@ -142,13 +223,15 @@ def specs(
     gateway_env = base_env | {
         "BATON_HOST": host,
         "BATON_PORT": str(settings.port),
-        "BATON_RASA_URL": f"http://{host}:{settings.rasa_port}",
+        "BATON_RASA_URL": rasa_urls[0],
         "BATON_RASA_TOKEN": rasa_token,
         "PYTHONUNBUFFERED": "1",
     }
-    return [
+    if len(rasa_urls) > 1:
+        gateway_env["BATON_RASA_URLS"] = json.dumps(rasa_urls)
+    replicas = [
         ProcessSpec(
-            name="rasa",
+            name="rasa" if n == 0 else f"rasa-{n + 1}",
             argv=[
                 str(paths.RASA_VENV_BIN / "rasa"),
                 "run",
@@ -162,16 +245,20 @@ def specs(
                 "--interface",
                 host,
                 "--port",
-                str(settings.rasa_port),
+                str(port),
                 "--auth-token",
                 rasa_token,
             ],
             cwd=project,
             env=rasa,
-            health_url=f"http://{host}:{settings.rasa_port}/status?token={rasa_token}",
-            port=settings.rasa_port,
-            log_file=logs / "rasa.log",
-        ),
+            health_url=f"http://{host}:{port}/status?token={rasa_token}",
+            port=port,
+            log_file=logs / ("rasa.log" if n == 0 else f"rasa-{n + 1}.log"),
+        )
+        for n, port in enumerate(rasa_ports)
+    ]
+    return [
+        *replicas,
         ProcessSpec(
             name="actions",
             argv=[
@@ -323,26 +410,65 @@ async def run(settings: StackSettings) -> int:
         f"    agent console   http://{host}:{settings.port}/console"
         "  (a sign-in: .venv/bin/baton user add dana)\n"
         f"    REST API docs   http://{host}:{settings.port}/docs\n"
-        f"    Rasa server     http://{host}:{settings.rasa_port}\n"
-        f"    action server   http://{host}:{settings.actions_port}\n"
+        + "".join(
+            f"    Rasa server     http://{host}:{settings.rasa_port + n}\n"
+            for n in range(settings.rasa_replicas)
+        )
+        + f"    action server   http://{host}:{settings.actions_port}\n"
         f"    logs            {paths.LOGS}/\n"
         "    Ctrl-C stops everything\n",
         flush=True,
     )
-    exits = {asyncio.create_task(r.process.wait()): r for r in processes}
-    done, _ = await asyncio.wait({stopper, *exits}, return_when=asyncio.FIRST_COMPLETED)
-    code = 0
-    for task in done:
-        if task in exits:
-            crashed = exits[task]
-            print(
-                f"==> {crashed.spec.name} exited with code {task.result()}; stopping the rest",
-                flush=True,
-            )
-            code = 1
+    code = await supervise(processes, stopper)
     print("==> stopping", flush=True)
     await asyncio.gather(*(stop(r) for r in processes))
-    for task in exits:
-        task.cancel()
     print("==> stopped", flush=True)
     return code
+
+
+# a Rasa replica that exits is started again this many times (the others serve meanwhile)
+REPLICA_RESTARTS = 5
+
+
+async def supervise(processes: list[Running], stopper: asyncio.Task[Any]) -> int:
+    """Wait for Ctrl-C (0) or for a process to exit (1). One of several Rasa replicas that
+    exits is started again while the others serve, up to ``REPLICA_RESTARTS`` times; any
+    other process that exits stops the stack. ``processes`` is kept current."""
+    restarts = 0
+    while True:
+        exits = {asyncio.create_task(r.process.wait()): r for r in processes}
+        done, _ = await asyncio.wait({stopper, *exits}, return_when=asyncio.FIRST_COMPLETED)
+        for task in exits:
+            if task not in done:
+                task.cancel()
+        if stopper in done:
+            return 0
+        crashed = [exits[t] for t in done if t in exits]
+        replicas = [r for r in processes if r.spec.name.startswith("rasa")]
+        alive = [r for r in replicas if r not in crashed and r.process.returncode is None]
+        if (
+            not all(r.spec.name.startswith("rasa") for r in crashed)
+            or not alive
+            or restarts + len(crashed) > REPLICA_RESTARTS
+        ):
+            for r in crashed:
+                print(
+                    f"==> {r.spec.name} exited with code {r.process.returncode}; stopping the rest",
+                    flush=True,
+                )
+            return 1
+        for r in crashed:
+            restarts += 1
+            print(
+                f"==> {r.spec.name} exited with code {r.process.returncode}; the other Rasa"
+                f" replicas serve while it starts again ({restarts}/{REPLICA_RESTARTS})",
+                flush=True,
+            )
+            await stop(r)
+            again = await start(r.spec)
+            processes[processes.index(r)] = again
+            try:
+                await wait_healthy(again, time.monotonic() + 240)
+            except StackError as exc:
+                print(f"==> {r.spec.name} did not come back: {exc}", flush=True)
+                return 1

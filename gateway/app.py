@@ -94,7 +94,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         # rate limits and the sign-in throttle: in Redis with the bus, shared by replicas
         app.state.limits = RateLimits.create(settings)
         rasa = RasaClient(
-            str(settings.rasa_url),
+            [str(url) for url in settings.rasa_urls or [settings.rasa_url]],
             settings.rasa_timeout_seconds,
             token=settings.rasa_token.get_secret_value() if settings.rasa_token else None,
         )

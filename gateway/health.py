@@ -2,7 +2,8 @@
 
 - ``GET /health/live``: the process answers (no I/O at all): restart it when this fails.
 - ``GET /health/ready``: whether to send it traffic: its database answers a short query,
-  Redis (when configured) a ping, Rasa answered within ``health_rasa_window_seconds``, and
+  Redis (when configured) a ping, Rasa answered within ``health_rasa_window_seconds`` (one
+  replica at least; each replica's own answer is listed under ``rasa_replicas``), and
   AI assist has loaded (when it is on); 503 naming what fails otherwise.
 - ``GET /health``: the older summary (status, database, rasa, assist), kept for
   compatibility; 503 only without a database (the gateway stores messages without Rasa).
@@ -44,7 +45,8 @@ Assist = Literal["off", "loading", "ready"]
 class Health(TypedDict):
     status: Literal["ok", "degraded"]
     database: Up
-    rasa: Up  # Rasa answered within the window
+    rasa: Up  # Rasa answered within the window (one replica at least)
+    rasa_replicas: dict[str, Up]  # each Rasa server's URL: answered within the window
     # AI assist loads MiniLM and the index in the background after start-up
     assist: Assist
 
@@ -53,7 +55,8 @@ class Ready(TypedDict):
     status: Literal["ready", "not_ready"]
     database: Up
     redis: Literal["ok", "unavailable", "off"]  # off: not configured
-    rasa: Up  # Rasa answered within the window
+    rasa: Up  # Rasa answered within the window (one replica at least)
+    rasa_replicas: dict[str, Up]  # each Rasa server's URL: answered within the window
     assist: Assist
     failing: list[str]  # the parts that are not ready, e.g. ["rasa"]
 
@@ -98,20 +101,24 @@ class Checks:
     def rasa_answered(self) -> Up:
         return "ok" if self.rasa.answered_within(self._window) else "unavailable"
 
+    def rasa_replicas(self) -> dict[str, Up]:
+        return self.rasa.replica_health(self._window)
+
     async def close(self) -> None:
         if self._redis is not None:
             await self._redis.aclose()
 
 
 def probe_rasa(rasa: RasaClient, background: Background, settings: GatewaySettings) -> None:
-    """Ask Rasa's ``/status`` in the background whenever it has not answered for
-    ``health_probe_seconds``: every second while it is down or starting (a Rasa that just came
-    up is seen at once), not at all while customers' turns keep it answering."""
+    """Ask each Rasa replica's ``/status`` in the background whenever it has not answered
+    for ``health_probe_seconds``: every second while it is down or starting (a Rasa that just
+    came up is seen at once), not at all while customers' turns keep it answering."""
     every = min(1.0, settings.health_probe_seconds)
 
     async def probe() -> None:
-        if not rasa.answered_within(settings.health_probe_seconds):
-            await rasa.healthy(min(PROBE_SECONDS, settings.health_probe_seconds))
+        await rasa.probe_stale(
+            settings.health_probe_seconds, min(PROBE_SECONDS, settings.health_probe_seconds)
+        )
 
     background.every(every, probe, "probing Rasa")
 
@@ -148,6 +155,7 @@ def install(app: FastAPI) -> None:
             "database": database,
             "redis": redis,
             "rasa": rasa,
+            "rasa_replicas": checks.rasa_replicas(),
             "assist": assist,
             "failing": failing,
         }
@@ -164,6 +172,7 @@ def install(app: FastAPI) -> None:
             "status": "ok" if database == "ok" and rasa == "ok" else "degraded",
             "database": database,
             "rasa": rasa,
+            "rasa_replicas": checks.rasa_replicas(),
             "assist": request.app.state.assist,
         }
         # the gateway serves (and stores messages) without Rasa; without its database it cannot

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 
@@ -124,39 +126,144 @@ def set_before_session_start(tracker: object, slots: Mapping[str, Any]) -> bool:
 # how many conversations' slots the client remembers having set (an LRU: a conversation it
 # forgot, or one another gateway served, costs one extra call to set them again)
 SLOTS_REMEMBERED = 10_000
+# a replica that refused a connection is tried last for this long (then as before)
+REPLICA_RETRY_SECONDS = 5.0
+# failures that mean the request never reached the replica: safe to send to another one
+# (a read timeout or a dropped answer is not: that replica may have taken the turn)
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+@dataclass
+class Replica:
+    """One Rasa server of the assistant, and what the gateway has seen of it."""
+
+    url: str
+    http: httpx.AsyncClient
+    answered_at: float | None = None  # time.monotonic() of its latest successful answer
+    refused_at: float | None = None  # of its latest connection failure
+    refusals: int = 0  # connection failures since it last answered
+
+    def answered_within(self, seconds: float) -> bool:
+        """Answered in the last ``seconds`` and has not refused a connection since."""
+        return (
+            self.answered_at is not None
+            and self.refused_at is None
+            and time.monotonic() - self.answered_at <= seconds
+        )
+
+    def refused_recently(self) -> bool:
+        return (
+            self.refused_at is not None
+            and time.monotonic() - self.refused_at < REPLICA_RETRY_SECONDS
+        )
+
+
+def preference(key: str, urls: Sequence[str]) -> list[int]:
+    """The replicas' order for ``key`` (a conversation id), by rendezvous hashing (pure): a
+    conversation keeps its replica, and when one replica goes only its conversations move,
+    spread over the others."""
+
+    def weight(index: int) -> bytes:
+        return hashlib.blake2b(f"{key}\x00{urls[index]}".encode(), digest_size=8).digest()
+
+    return sorted(range(len(urls)), key=weight, reverse=True)
 
 
 class RasaClient:
-    """Talks to ``rasa run --enable-api`` over its REST channel and HTTP API."""
+    """Talks to ``rasa run --enable-api`` over its REST channel and HTTP API.
+
+    With several ``base_url`` (Rasa replicas sharing one tracker store and a Redis lock
+    store): a conversation's calls go to its replica by rendezvous hashing; a call that
+    could not reach one (connection refused or timed out before sending) goes to the next,
+    and a replica that refused is tried last for a few seconds. Any replica may take any
+    turn: the lock store keeps one conversation's turns in order."""
 
     def __init__(
         self,
-        base_url: str,
+        base_url: str | Sequence[str],
         timeout: float,
         transport: httpx.AsyncBaseTransport | None = None,
         token: str | None = None,
     ) -> None:
+        urls = [base_url] if isinstance(base_url, str) else list(base_url)
+        if not urls:
+            raise ValueError("no Rasa server to talk to")
         # Rasa's --auth-token: a query parameter on every call to its HTTP API
-        self._http = httpx.AsyncClient(
-            base_url=base_url,
-            timeout=timeout,
-            transport=transport,
-            params={"token": token} if token else None,
-        )
+        self.replicas = [
+            Replica(
+                url.rstrip("/"),
+                httpx.AsyncClient(
+                    base_url=url,
+                    timeout=timeout,
+                    transport=transport,
+                    params={"token": token} if token else None,
+                ),
+            )
+            for url in urls
+        ]
+        self._urls = [r.url for r in self.replicas]
+        self._turn = 0  # round robin for calls of no conversation
         self.token = token
         # closed while the model is swapped (retraining.deploy): calls wait, none is lost
         self.gate = TrafficGate()
         self._slots_set: OrderedDict[str, dict[str, Any]] = OrderedDict()
-        # time.monotonic() of Rasa's latest successful answer (a turn, a parse, a probe):
-        # readiness reads it instead of waiting for a Rasa that may be busy
-        self.answered_at: float | None = None
 
-    def _answered(self) -> None:
-        self.answered_at = time.monotonic()
+    @property
+    def answered_at(self) -> float | None:
+        """When some replica last answered (readiness reads it instead of waiting for a
+        Rasa that may be busy)."""
+        times = [r.answered_at for r in self.replicas if r.answered_at is not None]
+        return max(times) if times else None
+
+    @answered_at.setter
+    def answered_at(self, value: float | None) -> None:
+        for replica in self.replicas:
+            replica.answered_at = value
 
     def answered_within(self, seconds: float) -> bool:
-        """Whether Rasa answered successfully in the last ``seconds``."""
-        return self.answered_at is not None and time.monotonic() - self.answered_at <= seconds
+        """Whether some Rasa replica answered successfully in the last ``seconds``."""
+        return any(r.answered_within(seconds) for r in self.replicas)
+
+    def _order(self, key: str | None) -> list[Replica]:
+        if len(self.replicas) == 1:
+            return self.replicas
+        if key is None:
+            self._turn = (self._turn + 1) % len(self.replicas)
+            order = self.replicas[self._turn :] + self.replicas[: self._turn]
+        else:
+            order = [self.replicas[i] for i in preference(key, self._urls)]
+        # stable: the replicas that just refused go last, in the same order
+        return sorted(order, key=Replica.refused_recently)
+
+    async def _call(
+        self,
+        key: str | None,
+        method: str,
+        path: str,
+        replica: Replica | None = None,
+        **kwargs: Any,
+    ) -> tuple[Replica, httpx.Response]:
+        """One HTTP call to ``key``'s replica (or to ``replica``), to the next one when it
+        cannot be reached; raises the last failure (``httpx.HTTPError``)."""
+        candidates = [replica] if replica is not None else self._order(key)
+        for index, candidate in enumerate(candidates):
+            try:
+                response = await candidate.http.request(method, path, **kwargs)
+            except _NOT_SENT as exc:
+                candidate.refused_at = time.monotonic()
+                candidate.refusals += 1
+                if index + 1 == len(candidates):
+                    raise
+                log.warning("Rasa at %s unreachable (%s): trying the next", candidate.url, exc)
+                continue
+            response.raise_for_status()
+            return candidate, response
+        raise AssertionError("unreachable: no replica to call")  # candidates is never empty
+
+    @staticmethod
+    def _answered(replica: Replica) -> None:
+        replica.answered_at = time.monotonic()
+        replica.refused_at, replica.refusals = None, 0
 
     async def send(
         self, conversation_id: str, message: str, slots: Mapping[str, Any] | None = None
@@ -180,22 +287,26 @@ class RasaClient:
             self._slots_set.move_to_end(conversation_id)
             return
         events = [{"event": "slot", "name": name, "value": value} for name, value in slots.items()]
+        path = f"/conversations/{conversation_id}/tracker/events"
         try:
             # a conversation this client has not set slots in may be new to Rasa too: the
             # events come back, to see whether the session started under them
-            response = await self._http.post(
-                f"/conversations/{conversation_id}/tracker/events",
+            replica, response = await self._call(
+                conversation_id,
+                "POST",
+                path,
                 params={"include_events": "NONE" if known is not None else "AFTER_RESTART"},
                 json=events,
             )
-            response.raise_for_status()
             if known is None and set_before_session_start(response.json(), slots):
-                response = await self._http.post(
-                    f"/conversations/{conversation_id}/tracker/events",
+                await self._call(
+                    conversation_id,
+                    "POST",
+                    path,
+                    replica=replica,
                     params={"include_events": "NONE"},
                     json=events,
                 )
-                response.raise_for_status()
         except (httpx.HTTPError, ValueError) as exc:
             # the turn still goes ahead (the bot answers in its default language); a Rasa
             # that is down fails at the turn itself, with the usual notice
@@ -208,20 +319,24 @@ class RasaClient:
 
     async def _send(self, conversation_id: str, message: str) -> BotTurn:
         try:
-            response = await self._http.post(
-                "/webhooks/rest/webhook", json={"sender": conversation_id, "message": message}
+            replica, response = await self._call(
+                conversation_id,
+                "POST",
+                "/webhooks/rest/webhook",
+                json={"sender": conversation_id, "message": message},
             )
-            response.raise_for_status()
             replies = parse_replies(response.json())
         except (httpx.HTTPError, ValueError) as exc:
             raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
-        self._answered()
+        self._answered(replica)
         # The replies are already produced; a failure to read the NLU trail loses only the trail.
         try:
-            response = await self._http.get(
-                f"/conversations/{conversation_id}/tracker", params={"include_events": "NONE"}
+            _, response = await self._call(
+                conversation_id,
+                "GET",
+                f"/conversations/{conversation_id}/tracker",
+                params={"include_events": "NONE"},
             )
-            response.raise_for_status()
             tracker = response.json()
         except (httpx.HTTPError, ValueError):
             return BotTurn(replies=replies, nlu=None)
@@ -239,12 +354,13 @@ class RasaClient:
         silent: used while a human owns the conversation)."""
         try:
             async with self.gate.passage():
-                response = await self._http.post("/model/parse", json={"text": text})
-            response.raise_for_status()
+                replica, response = await self._call(
+                    None, "POST", "/model/parse", json={"text": text}
+                )
             nlu = parse_latest_message({"latest_message": response.json()})
         except (httpx.HTTPError, ValueError, AttributeError) as exc:
             raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
-        self._answered()
+        self._answered(replica)
         return nlu
 
     async def trigger_intent(
@@ -253,40 +369,62 @@ class RasaClient:
         """Make the bot act as if the customer expressed ``intent`` (e.g. a handoff trigger)."""
         try:
             async with self.gate.passage():
-                response = await self._http.post(
+                replica, response = await self._call(
+                    conversation_id,
+                    "POST",
                     f"/conversations/{conversation_id}/trigger_intent",
                     json={"name": intent, "entities": entities},
                 )
-            response.raise_for_status()
             replies = parse_replies(response.json().get("messages") or [])
         except (httpx.HTTPError, ValueError, AttributeError) as exc:
             raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
-        self._answered()
+        self._answered(replica)
         return BotTurn(replies=replies, nlu=None)
 
     async def resume(self, conversation_id: str) -> None:
         """Append ConversationResumed: the bot answers again, with the slots it had."""
         try:
             async with self.gate.passage():
-                response = await self._http.post(
+                await self._call(
+                    conversation_id,
+                    "POST",
                     f"/conversations/{conversation_id}/tracker/events",
                     params={"include_events": "NONE"},
                     json=[{"event": "resume"}],
                 )
-            response.raise_for_status()
         except httpx.HTTPError as exc:
             raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
 
     async def healthy(self, wait: float = 2.0) -> bool:
-        """Ask Rasa's ``/status`` (at most ``wait`` seconds); a 200 counts as an answer."""
+        """Ask every replica's ``/status`` (at most ``wait`` seconds); whether one answered
+        with a 200."""
+        answers = await asyncio.gather(*(self._probe(r, wait) for r in self.replicas))
+        return any(answers)
+
+    async def probe_stale(self, seconds: float, wait: float) -> None:
+        """Ask ``/status`` of each replica that has not answered in the last ``seconds``
+        (one that is down, starting or idle): a replica that comes back is seen at once
+        while the others keep answering customers."""
+        stale = [r for r in self.replicas if not r.answered_within(seconds)]
+        await asyncio.gather(*(self._probe(r, wait) for r in stale))
+
+    async def _probe(self, replica: Replica, wait: float) -> bool:
         try:
-            response = await self._http.get("/status", timeout=wait)
-        except httpx.HTTPError:
+            response = await replica.http.get("/status", timeout=wait)
+        except _NOT_SENT:
+            replica.refused_at = time.monotonic()  # down: tried last for a while
+            replica.refusals += 1
             return False
+        except httpx.HTTPError:
+            return False  # busy, say: its latest answer still counts
         if response.status_code != 200:
             return False
-        self._answered()
+        self._answered(replica)
         return True
 
+    def replica_health(self, window: float) -> dict[str, Literal["ok", "unavailable"]]:
+        """Each replica's URL and whether it answered within ``window`` seconds."""
+        return {r.url: "ok" if r.answered_within(window) else "unavailable" for r in self.replicas}
+
     async def close(self) -> None:
-        await self._http.aclose()
+        await asyncio.gather(*(r.http.aclose() for r in self.replicas))

@@ -84,6 +84,11 @@ class GatewaySettings(BaseSettings):
     redis_url: str | None = None
     # where the gateway finds the Rasa server (`baton run` sets it)
     rasa_url: HttpUrl = HttpUrl("http://127.0.0.1:5005")
+    # several Rasa servers of one assistant (replicas sharing a PostgreSQL or Redis tracker
+    # store and a Redis lock store), e.g. '["http://10.0.0.5:5005","http://10.0.0.6:5005"]';
+    # when set, rasa_url is not used. Each conversation keeps its replica; a call that cannot
+    # reach one goes to the next
+    rasa_urls: list[HttpUrl] = Field(default_factory=list)
     # how long one bot turn may take before the customer is told the bot is having trouble
     rasa_timeout_seconds: float = Field(default=15.0, gt=0)
     # /health/ready: Rasa counts as up while its latest answer (to a turn, or to the probe

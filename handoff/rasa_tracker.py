@@ -89,7 +89,7 @@ def locate(endpoints: Path, *, cwd: Path, env: Mapping[str, str] | None = None) 
         if not path.is_file():
             return TrackerStore("missing", f"no SQLite tracker store at {path} (Rasa has not run)")
         return TrackerStore("sql", f"SQLite tracker store {path}", sync_url(f"sqlite:///{path}"))
-    host = config.get("host")
+    host = config.get("url") or config.get("host")  # Rasa reads the host from `url`
     if host and "://" in str(host):
         url = sync_url(str(host))
     else:

@@ -1,4 +1,4 @@
-"""Putting a model into service on the running Rasa server, and taking it back.
+"""Putting a model into service on the running Rasa servers, and taking it back.
 
 ``PUT /model`` makes Rasa load the file and switch to it only once it has loaded; a file
 it cannot load leaves the serving model in place. Around the swap the gateway's gate holds
@@ -6,12 +6,18 @@ new customer messages and lets those in flight finish, so none reaches a server 
 busy loading, and each is answered once the new model serves. Afterwards ``GET /status``
 must name the new file: the registry changes only when Rasa really serves it. Then the
 model is recorded for restarts (``baton.active_model``): ``baton run`` starts Rasa with it.
+
+With several Rasa replicas every one loads the model, all or none: a replica that cannot
+be reached is asked again (``SWAP_ATTEMPTS``); if one still does not serve the new model,
+those that switched are given back the model they served, and the refusal names each
+replica and what it serves.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +39,10 @@ log = logging.getLogger(__name__)
 # the key in a candidate's metrics: baton.training.bot_fingerprint(generated=False) of the
 # project it was trained from (what a restart compares with bot/ as it is then)
 PROJECT_FINGERPRINT = "project_fingerprint"
+# how many times a replica that could not be reached is asked to load a model
+SWAP_ATTEMPTS = 3
+# refusals that say nothing against the model (it may be deployed again)
+_NOT_THE_MODELS_FAULT = ("not reached", "did not finish", "switched")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,14 +54,16 @@ class Serving:
 class Deployer:
     def __init__(
         self,
-        rasa_url: str,
+        rasa_url: str | Sequence[str],
         gate: TrafficGate,
         registry: Registry,
         load_timeout: float = 300,
         active_record: Path | None = None,
         rasa_token: str | None = None,
     ) -> None:
-        self._url = rasa_url.rstrip("/")
+        urls = [rasa_url] if isinstance(rasa_url, str) else list(rasa_url)
+        self._urls = [url.rstrip("/") for url in urls]
+        self._url = self._urls[0]  # the replica whose model the registry records
         # Rasa's --auth-token, sent as its query parameter
         self._params = {"token": rasa_token} if rasa_token else None
         self._gate = gate
@@ -62,15 +74,17 @@ class Deployer:
         # customer calls that waited at the gate during the latest swap
         self.held_last_swap = 0
 
-    async def serving(self) -> Serving:
+    async def serving(self, url: str | None = None) -> Serving:
+        """What the Rasa server at ``url`` (default: the first replica) serves."""
+        url = url or self._url
         try:
             async with httpx.AsyncClient(timeout=10, params=self._params) as client:
-                response = await client.get(f"{self._url}/status")
+                response = await client.get(f"{url}/status")
                 response.raise_for_status()
                 body = response.json()
         except (httpx.HTTPError, ValueError) as exc:
             raise RasaUnreachable(
-                f"the Rasa server at {self._url} does not answer ({exc}); nothing was changed."
+                f"the Rasa server at {url} does not answer ({exc}); nothing was changed."
             ) from None
         return Serving(str(body.get("model_file") or ""), body.get("model_id"))
 
@@ -110,43 +124,118 @@ class Deployer:
         return await self._registry.model(previous.id) or previous
 
     async def _swap(self, model: Model, how: str) -> None:
-        before = await self.serving()
+        # every replica must answer before anything changes
+        answers = await asyncio.gather(*(self.serving(url) for url in self._urls))
+        before = dict(zip(self._urls, answers, strict=True))
         try:
             async with (
                 self._gate.closed(),
                 httpx.AsyncClient(timeout=self._load_timeout, params=self._params) as client,
             ):
-                response = await client.put(f"{self._url}/model", json={"model_file": model.file})
-                after = await self.serving()
+                loads = await asyncio.gather(
+                    *(self._load(client, url, model.file) for url in self._urls)
+                )
+                refused = {
+                    url: reason for url, reason in zip(self._urls, loads, strict=True) if reason
+                }
+                if refused:
+                    await self._give_back(client, before, refused)
         except GateTimeout as exc:
             raise ModelLoadFailed(f"{exc}; the model was not changed, try again.") from None
-        except httpx.HTTPError as exc:
-            raise ModelLoadFailed(
-                f"the Rasa server did not finish loading {Path(model.file).name} ({exc})."
-            ) from None
-        if response.status_code >= 400 or Path(after.file).name != Path(model.file).name:
-            reason = _rasa_message(response)
-            untouched = after.model_id == before.model_id
-            log.warning("model %s refused by Rasa: %s", model.file, reason)
-            if model.state is ModelState.CANDIDATE:
-                await self._registry.set_model(model.id, state=ModelState.REJECTED)
-            raise ModelLoadFailed(
-                f"Rasa could not load {Path(model.file).name}: {reason}. "
-                + (
-                    "The model that was serving still serves."
-                    if untouched
-                    else f"Rasa now serves {after.file}."
-                )
-            )
+        if refused:
+            await self._refused(model, before, refused)
+        after = await self.serving()
         self.held_last_swap = self._gate.held_last_close
         await self._registry.activate(model.id, after.model_id)
         log.info(
-            "Rasa serves %s (model id %s); %d calls waited during the swap",
+            "Rasa serves %s (model id %s) on %d replica(s); %d calls waited during the swap",
             model.file,
             after.model_id,
+            len(self._urls),
             self.held_last_swap,
         )
         await self._remember(model, how)
+
+    async def _load(self, client: httpx.AsyncClient, url: str, file: str) -> str | None:
+        """Make the replica at ``url`` serve ``file``; None once it does, else why not (one
+        that cannot be reached is asked again, ``SWAP_ATTEMPTS`` times in all)."""
+        for attempt in range(1, SWAP_ATTEMPTS + 1):
+            try:
+                response = await client.put(f"{url}/model", json={"model_file": file})
+                after = await self.serving(url)
+            except (httpx.TransportError, RasaUnreachable) as exc:
+                reason = f"not reached ({exc or type(exc).__name__})"
+                if attempt < SWAP_ATTEMPTS and not isinstance(exc, httpx.ReadTimeout):
+                    log.warning("Rasa at %s %s: asking again", url, reason)
+                    await asyncio.sleep(attempt)
+                    continue
+                return (
+                    reason
+                    if not isinstance(exc, httpx.ReadTimeout)
+                    else (f"did not finish loading {Path(file).name} ({exc or 'timed out'})")
+                )
+            if response.status_code < 400 and Path(after.file).name == Path(file).name:
+                return None
+            return _rasa_message(response)
+        raise AssertionError("unreachable")  # the loop returns
+
+    async def _give_back(
+        self, client: httpx.AsyncClient, before: dict[str, Serving], refused: dict[str, str]
+    ) -> None:
+        """All or none: the replicas that switched load what they served before (Rasa names
+        a file; the registry has its path, recorded as active before the swap)."""
+        active = await self._registry.in_state(ModelState.ACTIVE)
+        for url in self._urls:
+            if url in refused:
+                continue
+            file = before[url].file
+            if active is not None and Path(active.file).name == Path(file).name:
+                file = active.file
+            reason = await self._load(client, url, file)
+            if reason:
+                refused[url] = f"switched, and could not be given back its model: {reason}"
+                log.error(
+                    "Rasa at %s could not be given back %s: %s", url, before[url].file, reason
+                )
+
+    async def _refused(
+        self, model: Model, before: dict[str, Serving], refused: dict[str, str]
+    ) -> None:
+        log.warning("model %s refused: %s", model.file, refused)
+        if model.state is ModelState.CANDIDATE and any(
+            not reason.startswith(_NOT_THE_MODELS_FAULT) for reason in refused.values()
+        ):
+            # Rasa itself could not load it: not a model to try again
+            await self._registry.set_model(model.id, state=ModelState.REJECTED)
+        name = Path(model.file).name
+        if len(self._urls) == 1:
+            reason = refused[self._url]
+            if reason.startswith("did not finish"):
+                raise ModelLoadFailed(f"the Rasa server {reason}.")
+            serving = await self._serving_or_none(self._url)
+            untouched = serving is not None and serving.model_id == before[self._url].model_id
+            raise ModelLoadFailed(
+                f"Rasa could not load {name}: {reason}. "
+                + (
+                    "The model that was serving still serves."
+                    if untouched
+                    else f"Rasa now serves {serving.file if serving else 'an unknown model'}."
+                )
+            )
+        lines = []
+        for url in self._urls:
+            serving = await self._serving_or_none(url)
+            now_serving = serving.file if serving else "no answer"
+            lines.append(f"{url}: {refused.get(url, 'gave its model back')}, serves {now_serving}")
+        raise ModelLoadFailed(
+            f"not every Rasa replica could load {name}, so none serves it: " + "; ".join(lines)
+        )
+
+    async def _serving_or_none(self, url: str) -> Serving | None:
+        try:
+            return await self.serving(url)
+        except RasaUnreachable:
+            return None
 
     async def _remember(self, model: Model, how: str) -> None:
         if self._active_record is None:

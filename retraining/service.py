@@ -299,7 +299,7 @@ class Review:
         cls,
         sessions: async_sessionmaker[AsyncSession],
         settings: ReviewSettings,
-        rasa_url: str,
+        rasa_url: str | Sequence[str],
         gate: TrafficGate,
         embedder: Callable[[], Embedder],
         rejection_intents: Sequence[str] = ("deny",),
@@ -340,7 +340,16 @@ class Review:
             Drafts(sessions, labels, settings.help_centre_dir, settings.article_url_base),
             registry,
             deployer,
-            Retraining(sessions, settings, labels, registry, deployer, rasa_url, rasa_token),
+            Retraining(
+                sessions,
+                settings,
+                labels,
+                registry,
+                deployer,
+                # a candidate is compared with what the (first) Rasa replica serves
+                rasa_url if isinstance(rasa_url, str) else rasa_url[0],
+                rasa_token,
+            ),
             IndexRebuild(
                 settings.baton_bin, settings.help_centre_dir, settings.knowledge_index_dir
             ),

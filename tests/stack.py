@@ -24,6 +24,7 @@ from baton.stack import (
     ProcessSpec,
     Running,
     StackSettings,
+    port_in_use,
     specs,
     start,
     start_all,
@@ -111,20 +112,22 @@ class Stack:
             capture_output=True, text=True, timeout=60, check=True,
         )  # fmt: skip
 
-    async def rasa_tracker(self, conversation_id: str) -> dict[str, Any]:
-        """Rasa's own tracker of this conversation (slots, events)."""
+    async def rasa_tracker(self, conversation_id: str, replica: str = "rasa") -> dict[str, Any]:
+        """Rasa's own tracker of this conversation (slots, events), as the Rasa process
+        ``replica`` reads it."""
         token = self.running["gateway"].spec.env["BATON_RASA_TOKEN"]  # Rasa's --auth-token
+        port = self.running[replica].spec.port
         async with httpx.AsyncClient(timeout=30, params={"token": token}) as rasa:
             response = await rasa.get(
-                f"http://127.0.0.1:{self.settings.rasa_port}/conversations/{conversation_id}/tracker"
+                f"http://127.0.0.1:{port}/conversations/{conversation_id}/tracker"
             )
         assert response.status_code == 200, response.text
         tracker: dict[str, Any] = response.json()
         return tracker
 
-    async def rasa_user_texts(self, conversation_id: str) -> list[str]:
+    async def rasa_user_texts(self, conversation_id: str, replica: str = "rasa") -> list[str]:
         """What Rasa itself received from this customer (its tracker's user events)."""
-        tracker = await self.rasa_tracker(conversation_id)
+        tracker = await self.rasa_tracker(conversation_id, replica)
         return [e.get("text") or "" for e in tracker["events"] if e["event"] == "user"]
 
     async def restart(self, name: str) -> None:
@@ -140,20 +143,25 @@ async def running_stack(
     project: Path | None = None,
     model: Path | None = None,
     env: dict[str, str] | None = None,
+    rasa_replicas: int = 1,
+    **stack: Any,
 ) -> AsyncIterator[Stack]:
     """Start the three processes on free ports with their state under ``var``, and stop them
     all afterwards. With no ``project``: the demo, trained and indexed first if it changed;
     another assistant is served with ``model`` (trained by the caller). ``env``: settings
-    an operator would set, for every process."""
+    an operator would set, for every process; ``rasa_replicas`` and ``stack``: the
+    ``baton run`` settings (``StackSettings``) an operator would set."""
     if project is None:
         ensure_model()
         if ensure_index() != 0:
             raise RuntimeError("the knowledge index could not be built (see above)")
     settings = StackSettings(
         port=free_port(),
-        rasa_port=free_port(),
+        rasa_port=free_ports(rasa_replicas),
         actions_port=free_port(),
         startup_timeout_seconds=240,
+        rasa_replicas=rasa_replicas,
+        **stack,
     )
     # every scenario's customers come from 127.0.0.1, faster than people type: the rate
     # limits (tests/gateway/test_limits.py) would refuse them
@@ -173,6 +181,14 @@ async def running_stack(
         # the Stack shares this dict: a process a test restarted is the one stopped here
         for process in running.values():
             await stop(process)
+
+
+def free_ports(count: int) -> int:
+    """The first of ``count`` consecutive free ports (Rasa replicas listen on them)."""
+    while True:
+        first = free_port()
+        if all(not port_in_use("127.0.0.1", first + n) for n in range(1, count)):
+            return first
 
 
 def words(replies: list[dict[str, Any]]) -> str:

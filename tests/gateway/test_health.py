@@ -28,6 +28,7 @@ class RasaStandIn:
 
     def __init__(self) -> None:
         self.hang = False
+        self.url = ""  # where it is served, once it is
         self.statuses = 0  # /status requests received
         self._arrived = asyncio.Condition()
         self._released = asyncio.Event()
@@ -58,6 +59,7 @@ async def gateway_before(
 ) -> AsyncIterator[tuple[httpx.AsyncClient, RasaClient]]:
     """A gateway in front of ``rasa``; its HTTP client and its Rasa client."""
     async with serve(rasa.app) as rasa_url:
+        rasa.url = rasa_url.rstrip("/")
         settings = gateway_settings(
             rasa_url=rasa_url,
             database_url=database_url,
@@ -94,6 +96,7 @@ async def test_a_hanging_rasa_holds_up_no_health_route(database_url: str) -> Non
             "status": "degraded",
             "database": "ok",
             "rasa": "unavailable",
+            "rasa_replicas": {rasa.url: "unavailable"},
             "assist": "off",
         }
         assert rasa.statuses == 2  # none of the three asked Rasa
@@ -120,6 +123,7 @@ async def test_a_rasa_that_answered_recently_is_ready_while_the_probe_hangs(
             "database": "ok",
             "redis": "ok" if url.startswith("postgresql") else "off",
             "rasa": "ok",
+            "rasa_replicas": {rasa.url: "ok"},
             "assist": "off",
             "failing": [],
         }

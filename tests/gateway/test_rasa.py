@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import httpx
 import pytest
@@ -11,6 +12,7 @@ from gateway.rasa import (
     RasaUnavailable,
     parse_latest_message,
     parse_replies,
+    preference,
     set_before_session_start,
 )
 from handoff.records import Nlu
@@ -152,3 +154,97 @@ def test_slots_stamped_inside_the_session_are_not_appended_again() -> None:
     assert set_before_session_start(tracker, {"language": "sv"})
     assert not set_before_session_start({"events": None}, {"language": "sv"})
     assert not set_before_session_start([], {"language": "sv"})
+
+
+def test_each_conversation_keeps_its_replica_and_a_lost_one_moves_only_its_own() -> None:
+    three = ["http://rasa-a:5005", "http://rasa-b:5005", "http://rasa-c:5005"]
+    keys = [f"conversation-{n}" for n in range(3000)]
+    first = {key: three[preference(key, three)[0]] for key in keys}
+    assert first == {key: three[preference(key, three)[0]] for key in keys}  # stable
+    shares = Counter(first.values())
+    assert all(900 < shares[url] < 1100 for url in three), shares  # spread evenly
+    two = three[:2]
+    moved = [k for k in keys if two[preference(k, two)[0]] != first[k]]
+    assert moved and all(first[k] == three[2] for k in moved)  # only rasa-c's moved
+
+
+class Replicas:
+    """Rasa replicas behind one mock transport: ``down`` ones refuse connections, ``slow``
+    ones take the request and time out (as if they were still working on it)."""
+
+    def __init__(self) -> None:
+        self.down: set[str] = set()
+        self.slow: set[str] = set()
+        self.turns: list[tuple[str, str]] = []  # (replica host, message) that reached Rasa
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        host = request.url.host
+        if host in self.down:
+            raise httpx.ConnectError("connection refused", request=request)
+        if request.url.path == "/webhooks/rest/webhook":
+            self.turns.append((host, json.loads(request.content)["message"]))
+            if host in self.slow:
+                raise httpx.ReadTimeout("timed out", request=request)
+            return httpx.Response(200, json=[{"text": f"answered by {host}"}])
+        if request.url.path.endswith("/tracker"):
+            return httpx.Response(200, json={"slots": {}, "latest_message": {}})
+        if request.url.path == "/status":
+            return httpx.Response(200, json={})
+        return httpx.Response(404)
+
+
+async def test_a_turn_that_cannot_reach_its_replica_is_taken_by_the_next() -> None:
+    replicas = Replicas()
+    urls = ["http://rasa-a:5005", "http://rasa-b:5005"]
+    client = RasaClient(urls, timeout=5, transport=httpx.MockTransport(replicas.handler))
+    home = "rasa-a" if preference("c1", urls)[0] == 0 else "rasa-b"
+    other = "rasa-b" if home == "rasa-a" else "rasa-a"
+    assert (await client.send("c1", "hello")).replies[0].text == f"answered by {home}"
+
+    replicas.down.add(home)
+    assert (await client.send("c1", "still there?")).replies[0].text == f"answered by {other}"
+    assert await client.healthy()  # one replica answers
+    assert client.replica_health(60) == {
+        f"http://{home}:5005": "unavailable",  # the probe found it down
+        f"http://{other}:5005": "ok",
+    }
+
+    replicas.down.add(other)  # both down: the customer is told, nothing was sent twice
+    with pytest.raises(RasaUnavailable):
+        await client.send("c1", "anyone?")
+    assert replicas.turns == [(home, "hello"), (other, "still there?")]
+    await client.close()
+
+
+async def test_a_replica_that_took_the_turn_and_timed_out_is_not_asked_twice() -> None:
+    replicas = Replicas()
+    urls = ["http://rasa-a:5005", "http://rasa-b:5005"]
+    client = RasaClient(urls, timeout=5, transport=httpx.MockTransport(replicas.handler))
+    home = "rasa-a" if preference("c2", urls)[0] == 0 else "rasa-b"
+    replicas.slow.add(home)
+    with pytest.raises(RasaUnavailable):
+        await client.send("c2", "where is my order")
+    # the message reached one replica once: sending it to the other could answer it twice
+    assert replicas.turns == [(home, "where is my order")]
+    await client.close()
+
+
+async def test_a_replica_that_refused_is_tried_last_and_back_once_it_answers() -> None:
+    replicas = Replicas()
+    urls = ["http://rasa-a:5005", "http://rasa-b:5005"]
+    client = RasaClient(urls, timeout=5, transport=httpx.MockTransport(replicas.handler))
+    replicas.down.add("rasa-a")
+    assert not await client._probe(client.replicas[0], 1.0)
+    # every conversation goes to rasa-b first now, those of rasa-a included
+    for n in range(20):
+        await client.send(f"c{n}", "hi")
+    assert {host for host, _ in replicas.turns} == {"rasa-b"}
+    assert client.replica_health(60) == {"http://rasa-a:5005": "unavailable",
+                                         "http://rasa-b:5005": "ok"}  # fmt: skip
+    replicas.down.clear()
+    assert await client._probe(client.replicas[0], 1.0)  # answered: its own come back
+    replicas.turns.clear()
+    for n in range(20):
+        await client.send(f"c{n}", "hi")
+    assert {host for host, _ in replicas.turns} == {"rasa-a", "rasa-b"}
+    await client.close()

@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from baton.active_model import RECORD_NAME, read
+from gateway.gate import TrafficGate
 from gateway.rasa import RasaClient
 from handoff.store import ConversationStore
 from retraining.deploy import PROJECT_FINGERPRINT, Deployer
@@ -21,12 +22,14 @@ from retraining.errors import (
     ModelLoadFailed,
     NoCandidate,
     NoPreviousModel,
+    RasaUnreachable,
 )
 from retraining.registry import ModelState, Registry
 from tests.services import serve
 
 
-def fake_rasa(first: str) -> FastAPI:
+def fake_rasa(first: str, refuses: str = "broken") -> FastAPI:
+    """A Rasa server's model API; a model whose file name has ``refuses`` in it fails."""
     app = FastAPI()
     app.state.model = (first, "id-" + first)
     app.state.loading = asyncio.Event()  # set by the test: the load may finish
@@ -43,7 +46,7 @@ def fake_rasa(first: str) -> FastAPI:
         path = Path((await request.json())["model_file"])
         app.state.load_started.set()
         await app.state.loading.wait()
-        if "broken" in path.name or not await asyncio.to_thread(path.exists):
+        if refuses in path.name or not await asyncio.to_thread(path.exists):
             return JSONResponse(
                 {"status": "failure", "message": "An unexpected error occurred. Error: bad tar"},
                 status_code=500,
@@ -179,3 +182,85 @@ async def test_rollback_returns_to_the_previous_model_in_one_step_and_back_again
     assert previous is not None and previous.id == candidate.id
     forward = await deployer.rollback(models)  # a rollback of the rollback
     assert forward.id == candidate.id and rasa.state.model[0] == "candidate.tar.gz"
+
+
+@pytest.fixture
+async def two_replicas(
+    store: ConversationStore, tmp_path: Path
+) -> AsyncIterator[tuple[list[FastAPI], Deployer, Registry, Path]]:
+    models = tmp_path / "models"
+    models.mkdir()
+    for name in ("baton.tar.gz", "candidate.tar.gz", "odd-candidate.tar.gz"):
+        (models / name).write_bytes(b"model")
+    # the second replica cannot load "odd" models (a different Rasa build, say)
+    replicas = [fake_rasa("baton.tar.gz"), fake_rasa("baton.tar.gz", refuses="odd")]
+    async with serve(replicas[0]) as first, serve(replicas[1]) as second:
+        client = RasaClient([first, second], timeout=10)
+        registry = Registry(store.sessions)
+        try:
+            deployer = Deployer([first, second], client.gate, registry)
+            yield replicas, deployer, registry, models
+        finally:
+            await client.close()
+            async with store.sessions.begin() as session:
+                from sqlalchemy import text
+
+                await session.execute(text("DELETE FROM rasa_models"))
+
+
+async def test_every_replica_switches_to_the_deployed_model_and_back(
+    two_replicas: tuple[list[FastAPI], Deployer, Registry, Path],
+) -> None:
+    replicas, deployer, registry, models = two_replicas
+    candidate = await registry.add_model(str(models / "candidate.tar.gz"), ModelState.CANDIDATE)
+    deployed = await deployer.deploy(candidate.id, models)
+    assert deployed.state is ModelState.ACTIVE
+    assert [r.state.model[0] for r in replicas] == ["candidate.tar.gz"] * 2
+    await deployer.rollback(models)
+    assert [r.state.model[0] for r in replicas] == ["baton.tar.gz"] * 2
+
+
+async def test_a_model_one_replica_refuses_is_served_by_none(
+    two_replicas: tuple[list[FastAPI], Deployer, Registry, Path],
+) -> None:
+    replicas, deployer, registry, models = two_replicas
+    odd = await registry.add_model(str(models / "odd-candidate.tar.gz"), ModelState.CANDIDATE)
+    with pytest.raises(ModelLoadFailed, match="none serves it") as refused:
+        await deployer.deploy(odd.id, models)
+    # the first replica had switched: it was given its model back
+    assert [r.state.model[0] for r in replicas] == ["baton.tar.gz"] * 2
+    message = refused.value.message
+    assert "bad tar" in message and "gave its model back" in message
+    assert (await registry.model(odd.id)).state is ModelState.REJECTED  # type: ignore[union-attr]
+    active = await registry.in_state(ModelState.ACTIVE)
+    assert active is not None and Path(active.file).name == "baton.tar.gz"
+
+
+async def test_a_deploy_while_a_replica_is_down_changes_nothing(
+    store: ConversationStore, tmp_path: Path
+) -> None:
+    from tests.services import free_port
+
+    models = tmp_path / "models"
+    models.mkdir()
+    for name in ("baton.tar.gz", "candidate.tar.gz"):
+        (models / name).write_bytes(b"model")
+    rasa = fake_rasa("baton.tar.gz")
+    async with serve(rasa) as up:
+        down = f"http://127.0.0.1:{free_port()}"
+        registry = Registry(store.sessions)
+        deployer = Deployer([up, down], TrafficGate(), registry)
+        try:
+            candidate = await registry.add_model(
+                str(models / "candidate.tar.gz"), ModelState.CANDIDATE
+            )
+            with pytest.raises(RasaUnreachable, match="nothing was changed"):
+                await deployer.deploy(candidate.id, models)
+            assert rasa.state.model[0] == "baton.tar.gz"
+            still = await registry.model(candidate.id)
+            assert still is not None and still.state is ModelState.CANDIDATE
+        finally:
+            async with store.sessions.begin() as session:
+                from sqlalchemy import text
+
+                await session.execute(text("DELETE FROM rasa_models"))
