@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -214,14 +215,35 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "run":
             _action_requirements(project)
             if not args.no_train:
+                loaded = heavy_modules()
                 _train(force=False)
                 if _index(project) == 2:
                     return 1
+                if heavy_modules() - loaded:
+                    # training and indexing loaded torch, scikit-learn and FAISS: the
+                    # supervisor would hold hundreds of MB for nothing while the stack runs
+                    _start_afresh([*(argv if argv is not None else sys.argv[1:]), "--no-train"])
             return asyncio.run(run(StackSettings()))
     except (StackError, TrainingFailed, ActionRequirementsError) as exc:
         print(f"baton: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+# what training or indexing loads and the supervisor of `baton run` has no use for
+HEAVY_MODULES = frozenset({"torch", "transformers", "sentence_transformers", "sklearn", "faiss"})
+
+
+def heavy_modules() -> set[str]:
+    return {name for name in HEAVY_MODULES if name in sys.modules}
+
+
+def _start_afresh(argv: list[str]) -> None:
+    """Replace this process by ``baton`` with ``argv`` (same PID: Ctrl-C and process
+    managers see no difference)."""
+    print("==> model and index ready; starting the stack from a fresh process", flush=True)
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, "-m", "baton", *argv])
 
 
 def _action_requirements(project: Project) -> None:

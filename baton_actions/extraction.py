@@ -18,16 +18,16 @@ these languages' sentences as well as their own blank tokenizers do.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import spacy
-from spacy.language import Language
-from spacy.matcher import Matcher
-from spacy.tokens import Doc, Span
-from spacy.util import filter_spans
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.matcher import Matcher
+    from spacy.tokens import Doc, Span
 
 from baton_actions.parsing import parse_email
 
@@ -226,12 +226,30 @@ def _phrase_pattern(phrase: str) -> list[dict[str, Any]]:
     return [{"LOWER": {"IN": word.split("|")}} for word in phrase.split()]
 
 
+def _import_spacy_without_torch() -> None:
+    """Import spaCy without letting its thinc import torch: thinc loads torch (some 400 MB
+    per process) whenever it is installed, for models this module never runs (it uses a
+    blank tokenizer and matchers). A ``None`` in ``sys.modules`` makes ``import torch`` fail
+    while spaCy loads; a later import of torch elsewhere works as usual."""
+    if "torch" in sys.modules or "thinc" in sys.modules:
+        return
+    sys.modules["torch"] = None  # type: ignore[assignment]
+    try:
+        import spacy  # noqa: F401
+    finally:
+        del sys.modules["torch"]
+
+
 @cache
 def pipeline() -> tuple[Language, Matcher]:
     """The shared blank pipeline with its entity rules, and the introduction matcher.
 
     The matcher's keys are a language code, with ":weak" for weak introductions.
     """
+    _import_spacy_without_torch()
+    import spacy
+    from spacy.matcher import Matcher
+
     nlp = spacy.blank("en")
     ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
     ruler.add_patterns(_ENTITY_PATTERNS)  # type: ignore[attr-defined]
@@ -386,6 +404,9 @@ def _introduced_name(
     doc: Doc, introductions: Matcher, codes: tuple[str, ...], labels: _Labels
 ) -> str | None:
     """The capitalised words after "my name is", "jeg heter", "nazywam się"…, or None."""
+    from spacy.tokens import Span
+    from spacy.util import filter_spans
+
     spans = filter_spans(
         [
             Span(doc, start, end, label=match_id)

@@ -12,6 +12,7 @@ wrong answer.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import re
@@ -22,7 +23,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from baton.knowledge import index_dir
+from baton.knowledge import ONNX_DIR, index_dir
 from baton_actions import contract, texts
 from baton_actions.handoff_reasons import HandoffReason
 from baton_actions.names import (
@@ -34,6 +35,7 @@ from baton_actions.names import (
 from baton_actions.tracking import latest_intent, latest_text
 from knowledge_index.articles import Chunk
 from knowledge_index.live import LiveIndex
+from knowledge_index.onnx_embedder import load_fast_embedder
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +46,10 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 
 
 # The knowledge index of this process, loaded in a background thread and reloaded when
-# ``baton index`` switches ``current`` (the folder is read from the environment at every use).
-HelpCentre = LiveIndex(index_dir)
+# ``baton index`` switches ``current`` (the folder is read from the environment at every use);
+# queries are embedded by the ONNX export `baton train` makes (the same vectors as
+# sentence-transformers, without loading torch), else by sentence-transformers
+HelpCentre = LiveIndex(index_dir, load=functools.partial(load_fast_embedder, ONNX_DIR))
 
 
 def search_text(tracker: Tracker, topic_questions: Mapping[str, str] | None = None) -> str:

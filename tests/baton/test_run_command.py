@@ -18,9 +18,9 @@ from tests.services import free_port
 pytestmark = pytest.mark.slow
 
 
-def start_baton(env: dict[str, str]) -> subprocess.Popen[str]:
+def start_baton(env: dict[str, str], train: bool = False) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [str(paths.VENV_BIN / "baton"), "run", "--no-train"],
+        [str(paths.VENV_BIN / "baton"), "run", *([] if train else ["--no-train"])],
         cwd=paths.ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -59,11 +59,16 @@ def test_ctrl_c_stops_every_process_and_a_second_start_works(tmp_path: Path) -> 
     env["BATON_DATABASE_URL"] = f"sqlite:///{tmp_path / 'baton.db'}"
 
     for attempt in range(2):
-        baton = start_baton(env)
+        # first as `make run` starts it (checking the model and the index), then without
+        baton = start_baton(env, train=attempt == 0)
         try:
             output = wait_for_line(baton, "Ctrl-C stops everything", timeout=240)
             assert any(f"http://127.0.0.1:{ports['BATON_PORT']}/" in line for line in output)
             assert all(port_in_use("127.0.0.1", port) for port in ports.values())
+            # the supervisor started afresh after checking the model and the index: it holds
+            # none of the libraries that building them loads
+            maps = Path(f"/proc/{baton.pid}/maps").read_text()
+            assert "faiss" not in maps and "libtorch" not in maps
             baton.send_signal(signal.SIGINT)
             assert baton.wait(timeout=60) == 0, f"attempt {attempt}: baton run did not exit cleanly"
         finally:
