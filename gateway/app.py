@@ -97,6 +97,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             [str(url) for url in settings.rasa_urls or [settings.rasa_url]],
             settings.rasa_timeout_seconds,
             token=settings.rasa_token.get_secret_value() if settings.rasa_token else None,
+            concurrency=settings.rasa_concurrency,
+            queue=settings.rasa_queue,
         )
         store = ConversationStore(engine)
         created = await ensure_queues(store.sessions, contract.queue_names)

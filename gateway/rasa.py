@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -21,6 +22,11 @@ log = logging.getLogger(__name__)
 
 class RasaUnavailable(Exception):
     """Rasa did not answer (down, restarting, timed out or failing)."""
+
+
+class RasaBusy(RasaUnavailable):
+    """Every replica has as many turns in flight and waiting as it may: the turn was not
+    sent (shed at once rather than left to wait into the timeout)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,9 +145,47 @@ class Replica:
 
     url: str
     http: httpx.AsyncClient
+    # turns this gateway sends it at once, and how many more may wait for one of those
+    # (0: no limit)
+    concurrency: int = 0
+    queue: int = 0
     answered_at: float | None = None  # time.monotonic() of its latest successful answer
     refused_at: float | None = None  # of its latest connection failure
     refusals: int = 0  # connection failures since it last answered
+    in_flight: int = 0
+    waiting: int = 0
+    _turns: asyncio.Semaphore | None = field(default=None, repr=False)
+
+    def full(self) -> bool:
+        """Whether a turn sent now would wait beyond the queue."""
+        return self.concurrency > 0 and (
+            self.in_flight >= self.concurrency and self.waiting >= self.queue
+        )
+
+    @contextlib.asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """Hold one of its turn places (waiting in its queue for one); raises ``RasaBusy``
+        when the queue is full too."""
+        if self.concurrency <= 0:
+            yield
+            return
+        if self._turns is None:
+            self._turns = asyncio.Semaphore(self.concurrency)
+        if self.full():
+            raise RasaBusy(
+                f"Rasa at {self.url}: {self.in_flight} turns in flight, {self.waiting} waiting"
+            )
+        self.waiting += 1
+        try:
+            await self._turns.acquire()
+        finally:
+            self.waiting -= 1
+        self.in_flight += 1
+        try:
+            yield
+        finally:
+            self.in_flight -= 1
+            self._turns.release()
 
     def answered_within(self, seconds: float) -> bool:
         """Answered in the last ``seconds`` and has not refused a connection since."""
@@ -184,7 +228,11 @@ class RasaClient:
         timeout: float,
         transport: httpx.AsyncBaseTransport | None = None,
         token: str | None = None,
+        concurrency: int = 0,
+        queue: int = 0,
     ) -> None:
+        """``concurrency`` turns at once per replica, ``queue`` more waiting; beyond that a
+        turn is refused at once with ``RasaBusy`` (0: no limit)."""
         urls = [base_url] if isinstance(base_url, str) else list(base_url)
         if not urls:
             raise ValueError("no Rasa server to talk to")
@@ -198,6 +246,8 @@ class RasaClient:
                     transport=transport,
                     params={"token": token} if token else None,
                 ),
+                concurrency=concurrency,
+                queue=queue,
             )
             for url in urls
         ]
@@ -241,14 +291,23 @@ class RasaClient:
         method: str,
         path: str,
         replica: Replica | None = None,
+        turn: bool = False,
         **kwargs: Any,
     ) -> tuple[Replica, httpx.Response]:
         """One HTTP call to ``key``'s replica (or to ``replica``), to the next one when it
-        cannot be reached; raises the last failure (``httpx.HTTPError``)."""
+        cannot be reached; raises the last failure (``httpx.HTTPError``). A ``turn`` takes a
+        place at the replica (the next one when its queue is full; ``RasaBusy`` when all are)."""
         candidates = [replica] if replica is not None else self._order(key)
+        if turn and len(candidates) > 1:
+            # a full replica is passed over for one with room, in the same order otherwise
+            candidates = sorted(candidates, key=Replica.full)
         for index, candidate in enumerate(candidates):
             try:
-                response = await candidate.http.request(method, path, **kwargs)
+                if turn:
+                    async with candidate.turn():
+                        response = await candidate.http.request(method, path, **kwargs)
+                else:
+                    response = await candidate.http.request(method, path, **kwargs)
             except _NOT_SENT as exc:
                 candidate.refused_at = time.monotonic()
                 candidate.refusals += 1
@@ -323,6 +382,7 @@ class RasaClient:
                 conversation_id,
                 "POST",
                 "/webhooks/rest/webhook",
+                turn=True,
                 json={"sender": conversation_id, "message": message},
             )
             replies = parse_replies(response.json())
@@ -355,7 +415,7 @@ class RasaClient:
         try:
             async with self.gate.passage():
                 replica, response = await self._call(
-                    None, "POST", "/model/parse", json={"text": text}
+                    None, "POST", "/model/parse", turn=True, json={"text": text}
                 )
             nlu = parse_latest_message({"latest_message": response.json()})
         except (httpx.HTTPError, ValueError, AttributeError) as exc:
@@ -373,6 +433,7 @@ class RasaClient:
                     conversation_id,
                     "POST",
                     f"/conversations/{conversation_id}/trigger_intent",
+                    turn=True,
                     json={"name": intent, "entities": entities},
                 )
             replies = parse_replies(response.json().get("messages") or [])

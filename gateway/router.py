@@ -25,7 +25,7 @@ from gateway.errors import ClientIdReused, MessageEmpty, MessageTooLong
 from gateway.escalation import Escalation
 from gateway.logging import conversation_context
 from gateway.publisher import Publisher
-from gateway.rasa import BotReply, BotTurn, RasaClient, RasaUnavailable
+from gateway.rasa import BotReply, BotTurn, RasaBusy, RasaClient, RasaUnavailable
 from handoff.desk import HandoffDesk
 from handoff.language import candidates_for, detect, requested
 from handoff.ownership import Owner
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RASA_UNAVAILABLE = "rasa_unavailable"
+RASA_BUSY = "rasa_busy"
 # the reason of a handoff the bot asked for by pausing the conversation (ConversationPaused)
 BOT_PAUSED = "bot_paused"
 
@@ -288,11 +289,16 @@ class ConversationRouter:
             with BOT_TURN_SECONDS.time():
                 turn = await self._rasa.send(conversation.id, text, slots=self._slots(conversation))
         except RasaUnavailable as exc:
-            log.warning("Rasa unavailable: %s", exc)
+            busy = isinstance(exc, RasaBusy)  # shed at once: every replica's queue was full
+            log.warning("Rasa %s: %s", "busy" if busy else "unavailable", exc)
             notice = BotReply(
-                text=self._catalogue.text("gateway.rasa_unavailable", conversation.language)
+                text=self._catalogue.text(
+                    "gateway.rasa_busy" if busy else "gateway.rasa_unavailable",
+                    conversation.language,
+                )
             )
-            error = await self._reply(conversation, message, notice, {"error": RASA_UNAVAILABLE})
+            code = RASA_BUSY if busy else RASA_UNAVAILABLE
+            error = await self._reply(conversation, message, notice, {"error": code})
             return [error], False
         if turn.nlu is not None:
             await self._publisher.publish([await self._store.set_nlu(message, turn.nlu)])

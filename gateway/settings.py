@@ -91,6 +91,11 @@ class GatewaySettings(BaseSettings):
     rasa_urls: list[HttpUrl] = Field(default_factory=list)
     # how long one bot turn may take before the customer is told the bot is having trouble
     rasa_timeout_seconds: float = Field(default=15.0, gt=0)
+    # turns this gateway sends one Rasa replica at once, and how many more may wait for one;
+    # beyond that a customer is told at once that it is busy (their message is kept) instead
+    # of waiting into the timeout (0: no limit)
+    rasa_concurrency: int = Field(default=4, ge=0)
+    rasa_queue: int = Field(default=100, ge=0)
     # /health/ready: Rasa counts as up while its latest answer (to a turn, or to the probe
     # below) is at most this many seconds old
     health_rasa_window_seconds: float = Field(default=30.0, gt=0)

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import Counter
+from collections.abc import Callable
 
 import httpx
 import pytest
 
 from gateway.rasa import (
     BotReply,
+    RasaBusy,
     RasaClient,
     RasaUnavailable,
     parse_latest_message,
@@ -247,4 +250,65 @@ async def test_a_replica_that_refused_is_tried_last_and_back_once_it_answers() -
     for n in range(20):
         await client.send(f"c{n}", "hi")
     assert {host for host, _ in replicas.turns} == {"rasa-a", "rasa-b"}
+    await client.close()
+
+
+class HeldRasa:
+    """A Rasa whose turns wait until the test lets them finish."""
+
+    def __init__(self) -> None:
+        self.go = asyncio.Event()
+        self.turns = 0
+
+    async def handler(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/webhooks/rest/webhook":
+            self.turns += 1
+            await self.go.wait()
+            return httpx.Response(200, json=[{"text": "answered"}])
+        return httpx.Response(200, json={"slots": {}, "latest_message": {}})
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    for _ in range(200):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the condition never held")
+
+
+async def test_turns_beyond_the_replicas_places_and_queue_are_refused_at_once() -> None:
+    rasa = HeldRasa()
+    client = RasaClient(
+        "http://rasa", timeout=5, transport=httpx.MockTransport(rasa.handler),
+        concurrency=2, queue=1,
+    )  # fmt: skip
+    first = [asyncio.create_task(client.send(f"c{n}", "hi")) for n in range(3)]
+    await until(lambda: rasa.turns == 2 and client.replicas[0].waiting == 1)
+    with pytest.raises(RasaBusy):  # two in flight, one waiting: no room
+        await client.send("c9", "hello?")
+    assert rasa.turns == 2  # the refused turn never reached Rasa
+    rasa.go.set()
+    assert [t.replies[0].text for t in await asyncio.gather(*first)] == ["answered"] * 3
+    assert (await client.send("c9", "hello?")).replies[0].text == "answered"  # room again
+    await client.close()
+
+
+async def test_a_full_replica_is_passed_over_for_one_with_room() -> None:
+    held, free = HeldRasa(), HeldRasa()
+    free.go.set()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        return await (held if request.url.host == "rasa-a" else free).handler(request)
+
+    urls = ["http://rasa-a:5005", "http://rasa-b:5005"]
+    client = RasaClient(
+        urls, timeout=5, transport=httpx.MockTransport(handler), concurrency=1, queue=0
+    )
+    on_a = [f"c{n}" for n in range(50) if preference(f"c{n}", urls)[0] == 0]
+    blocking = asyncio.create_task(client.send(on_a[0], "hi"))
+    await until(lambda: held.turns == 1)
+    turn = await client.send(on_a[1], "hi")  # its replica is full: the other one answers
+    assert turn.replies[0].text == "answered" and free.turns == 1
+    held.go.set()
+    await blocking
     await client.close()

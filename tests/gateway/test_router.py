@@ -257,3 +257,61 @@ async def test_a_malformed_handoff_payload_still_hands_off_with_what_is_known(pa
     assert conversation.owner is Owner.QUEUED
     assert conversation.handoff_reason == "unspecified"
     assert conversation.identity["name"] == "Kari"
+
+
+async def test_a_busy_bot_says_so_at_once_in_the_customers_language_and_keeps_the_message(
+    parts: Any,
+) -> None:
+    import asyncio
+
+    import httpx
+
+    from baton.catalogue import Catalogue
+    from gateway.rasa import RasaClient
+
+    go = asyncio.Event()
+
+    async def rasa_handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/webhooks/rest/webhook":
+            await go.wait()
+            return httpx.Response(200, json=[{"text": "Hei!"}])
+        return httpx.Response(200, json={"slots": {}, "latest_message": {}})
+
+    store, desk, bus = parts
+    rasa = RasaClient(
+        "http://rasa", timeout=5, transport=httpx.MockTransport(rasa_handler),
+        concurrency=1, queue=0,
+    )  # fmt: skip
+    publisher = Publisher(bus)
+    catalogue = Catalogue(("en", "nb"))
+    router = ConversationRouter(
+        store,
+        desk,
+        rasa,
+        publisher,
+        Escalation(store, desk, rasa, publisher, contract=CONTRACT),
+        contract=CONTRACT,
+        max_message_chars=4000,
+        catalogue=catalogue,
+    )
+    first = await store.create_conversation("webchat", language="nb")
+    second = await store.create_conversation("webchat", language="nb")
+    answering = asyncio.create_task(
+        router.handle(Inbound(conversation_id=first.id, channel="webchat", text="hei"))
+    )
+    for _ in range(200):
+        if rasa.replicas[0].in_flight == 1:
+            break
+        await asyncio.sleep(0.01)
+    replies = (
+        await router.handle(
+            Inbound(conversation_id=second.id, channel="webchat", text="hvor er pakken min?")
+        )
+    ).replies
+    assert [r.text for r in replies] == [catalogue.text("gateway.rasa_busy", "nb")]
+    assert replies[0].meta["error"] == "rasa_busy"
+    transcript = await store.transcript(second.id)
+    assert [m.text for m in transcript if m.sender.value == "customer"] == ["hvor er pakken min?"]
+    go.set()
+    assert [r.text for r in (await answering).replies] == ["Hei!"]
+    await rasa.close()
