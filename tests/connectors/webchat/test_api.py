@@ -156,6 +156,7 @@ async def test_rasa_down_gives_a_polite_reply_keeps_the_message_and_recovers(
             "status": "degraded",
             "database": "ok",
             "rasa": "unavailable",
+            "rasa_replicas": {f"http://127.0.0.1:{rasa_port}": "unavailable"},
             "assist": "off",
         }
 
@@ -181,6 +182,7 @@ async def test_the_health_endpoint_reports_database_and_rasa(gateway: RunningGat
         "status": "ok",
         "database": "ok",
         "rasa": "ok",
+        "rasa_replicas": {str(gateway.settings.rasa_url).rstrip("/"): "ok"},
         "assist": "off",
     }
 
