@@ -4,7 +4,9 @@ on SQLite (one) or PostgreSQL + Redis (two replicas), started and stopped around
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -95,13 +97,28 @@ def start_fake_rasa(started: list[subprocess.Popen[bytes]]) -> str:
     return url
 
 
+# what the benchmark's gateways want from a Prometheus scrape (the production profile)
+METRICS_TOKEN = secrets.token_hex(16)
+# the site the benchmark's customers' widget is embedded in (their websockets' Origin)
+CUSTOMER_ORIGIN = "https://shop.example.com"
+
+
 def start_gateway(
     started: list[subprocess.Popen[bytes]], backend: Backend, rasa_url: str, *, assist: bool
 ) -> str:
     port = free_port()
     env = os.environ | {
         "BATON_ASSIST_ENABLED": "true" if assist else "false",
+        # the production profile, with what it requires on loopback; one address drives
+        # every customer, so the per-address rate limits are off
         "BATON_ENV": "production",
+        "BATON_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "BATON_ALLOWED_HOSTS": '["127.0.0.1"]',
+        "BATON_WEBCHAT_ALLOWED_ORIGINS": json.dumps([CUSTOMER_ORIGIN]),
+        "BATON_API_DOCS": "false",
+        "BATON_ANALYTICS_METRICS_TOKEN": METRICS_TOKEN,
+        "BATON_RASA_TOKEN": secrets.token_hex(16),
+        "BATON_RATE_LIMIT_ENABLED": "false",
         "BATON_PORT": str(port),
         "BATON_DATABASE_URL": backend.database_url,
         "BATON_RASA_URL": rasa_url,
@@ -138,7 +155,8 @@ def backend_storage(name: str, workdir: Path) -> Iterator[Backend]:
 def lag_buckets(url: str) -> dict[float, float]:
     """The gateway's ``baton_event_loop_lag_seconds`` histogram so far: cumulative count per
     bucket bound (seconds)."""
-    text = httpx.get(f"{url}/metrics", timeout=10).text
+    auth = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+    text = httpx.get(f"{url}/metrics", headers=auth, timeout=10).text
     buckets: dict[float, float] = {}
     for family in text_string_to_metric_families(text):
         if family.name == "baton_event_loop_lag_seconds":

@@ -51,8 +51,10 @@ from typing import Any
 import httpx
 import websockets
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from websockets.typing import Origin
 
 from bench.gateways import (
+    CUSTOMER_ORIGIN,
     backend_storage,
     lag_buckets,
     lag_since,
@@ -237,7 +239,10 @@ async def drive(
             body = response.json()
             conversation = Conversation(index, body["id"], body["token"])
             conversation.socket = await stack.enter_async_context(
-                websockets.connect(ws_url(customer_url, f"/ws/chat?token={conversation.token}"))
+                websockets.connect(
+                    ws_url(customer_url, f"/ws/chat?token={conversation.token}"),
+                    origin=Origin(CUSTOMER_ORIGIN),
+                )
             )
             assert json.loads(await conversation.socket.recv())["type"] == "ready"
             run.conversations[conversation.id] = conversation
