@@ -150,8 +150,7 @@ class Replica:
     concurrency: int = 0
     queue: int = 0
     answered_at: float | None = None  # time.monotonic() of its latest successful answer
-    refused_at: float | None = None  # of its latest connection failure
-    refusals: int = 0  # connection failures since it last answered
+    refused_at: float | None = None  # of its latest connection failure since it answered
     in_flight: int = 0
     waiting: int = 0
     _turns: asyncio.Semaphore | None = field(default=None, repr=False)
@@ -194,6 +193,14 @@ class Replica:
             and self.refused_at is None
             and time.monotonic() - self.answered_at <= seconds
         )
+
+    def answered(self) -> None:
+        self.answered_at = time.monotonic()
+        self.refused_at = None
+
+    def refused(self) -> None:
+        """It could not be reached: tried last for ``REPLICA_RETRY_SECONDS``."""
+        self.refused_at = time.monotonic()
 
     def refused_recently(self) -> bool:
         return (
@@ -309,8 +316,7 @@ class RasaClient:
                 else:
                     response = await candidate.http.request(method, path, **kwargs)
             except _NOT_SENT as exc:
-                candidate.refused_at = time.monotonic()
-                candidate.refusals += 1
+                candidate.refused()
                 if index + 1 == len(candidates):
                     raise
                 log.warning("Rasa at %s unreachable (%s): trying the next", candidate.url, exc)
@@ -318,11 +324,6 @@ class RasaClient:
             response.raise_for_status()
             return candidate, response
         raise AssertionError("unreachable: no replica to call")  # candidates is never empty
-
-    @staticmethod
-    def _answered(replica: Replica) -> None:
-        replica.answered_at = time.monotonic()
-        replica.refused_at, replica.refusals = None, 0
 
     async def send(
         self, conversation_id: str, message: str, slots: Mapping[str, Any] | None = None
@@ -388,7 +389,7 @@ class RasaClient:
             replies = parse_replies(response.json())
         except (httpx.HTTPError, ValueError) as exc:
             raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
-        self._answered(replica)
+        replica.answered()
         # The replies are already produced; a failure to read the NLU trail loses only the trail.
         try:
             _, response = await self._call(
@@ -420,7 +421,7 @@ class RasaClient:
             nlu = parse_latest_message({"latest_message": response.json()})
         except (httpx.HTTPError, ValueError, AttributeError) as exc:
             raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
-        self._answered(replica)
+        replica.answered()
         return nlu
 
     async def trigger_intent(
@@ -439,7 +440,7 @@ class RasaClient:
             replies = parse_replies(response.json().get("messages") or [])
         except (httpx.HTTPError, ValueError, AttributeError) as exc:
             raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
-        self._answered(replica)
+        replica.answered()
         return BotTurn(replies=replies, nlu=None)
 
     async def resume(self, conversation_id: str) -> None:
@@ -473,14 +474,13 @@ class RasaClient:
         try:
             response = await replica.http.get("/status", timeout=wait)
         except _NOT_SENT:
-            replica.refused_at = time.monotonic()  # down: tried last for a while
-            replica.refusals += 1
+            replica.refused()  # down
             return False
         except httpx.HTTPError:
             return False  # busy, say: its latest answer still counts
         if response.status_code != 200:
             return False
-        self._answered(replica)
+        replica.answered()
         return True
 
     def replica_health(self, window: float) -> dict[str, Literal["ok", "unavailable"]]:

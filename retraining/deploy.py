@@ -41,8 +41,17 @@ log = logging.getLogger(__name__)
 PROJECT_FINGERPRINT = "project_fingerprint"
 # how many times a replica that could not be reached is asked to load a model
 SWAP_ATTEMPTS = 3
-# refusals that say nothing against the model (it may be deployed again)
-_NOT_THE_MODELS_FAULT = ("not reached", "did not finish", "switched")
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why one replica does not serve the model: ``rasa`` when Rasa itself refused the file
+    (the model is rejected), else it was not reached, did not finish loading, or could not
+    be given its model back (the model may be deployed again)."""
+
+    reason: str
+    rasa: bool = False
+    timed_out: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +165,7 @@ class Deployer:
         )
         await self._remember(model, how)
 
-    async def _load(self, client: httpx.AsyncClient, url: str, file: str) -> str | None:
+    async def _load(self, client: httpx.AsyncClient, url: str, file: str) -> Refusal | None:
         """Make the replica at ``url`` serve ``file``; None once it does, else why not (one
         that cannot be reached is asked again, ``SWAP_ATTEMPTS`` times in all)."""
         for attempt in range(1, SWAP_ATTEMPTS + 1):
@@ -169,18 +178,17 @@ class Deployer:
                     log.warning("Rasa at %s %s: asking again", url, reason)
                     await asyncio.sleep(attempt)
                     continue
-                return (
-                    reason
-                    if not isinstance(exc, httpx.ReadTimeout)
-                    else (f"did not finish loading {Path(file).name} ({exc or 'timed out'})")
-                )
+                if isinstance(exc, httpx.ReadTimeout):
+                    loading = f"did not finish loading {Path(file).name} ({exc or 'timed out'})"
+                    return Refusal(loading, timed_out=True)
+                return Refusal(reason)
             if response.status_code < 400 and Path(after.file).name == Path(file).name:
                 return None
-            return _rasa_message(response)
+            return Refusal(_rasa_message(response), rasa=True)
         raise AssertionError("unreachable")  # the loop returns
 
     async def _give_back(
-        self, client: httpx.AsyncClient, before: dict[str, Serving], refused: dict[str, str]
+        self, client: httpx.AsyncClient, before: dict[str, Serving], refused: dict[str, Refusal]
     ) -> None:
         """All or none: the replicas that switched load what they served before (Rasa names
         a file; the registry has its path, recorded as active before the swap)."""
@@ -191,31 +199,28 @@ class Deployer:
             file = before[url].file
             if active is not None and Path(active.file).name == Path(file).name:
                 file = active.file
-            reason = await self._load(client, url, file)
-            if reason:
-                refused[url] = f"switched, and could not be given back its model: {reason}"
-                log.error(
-                    "Rasa at %s could not be given back %s: %s", url, before[url].file, reason
-                )
+            kept = await self._load(client, url, file)
+            if kept:
+                reason = f"switched, and could not be given back its model: {kept.reason}"
+                refused[url] = Refusal(reason)
+                log.error("Rasa at %s kept the new model: %s", url, kept.reason)
 
     async def _refused(
-        self, model: Model, before: dict[str, Serving], refused: dict[str, str]
+        self, model: Model, before: dict[str, Serving], refused: dict[str, Refusal]
     ) -> None:
         log.warning("model %s refused: %s", model.file, refused)
-        if model.state is ModelState.CANDIDATE and any(
-            not reason.startswith(_NOT_THE_MODELS_FAULT) for reason in refused.values()
-        ):
+        if model.state is ModelState.CANDIDATE and any(r.rasa for r in refused.values()):
             # Rasa itself could not load it: not a model to try again
             await self._registry.set_model(model.id, state=ModelState.REJECTED)
         name = Path(model.file).name
         if len(self._urls) == 1:
-            reason = refused[self._url]
-            if reason.startswith("did not finish"):
-                raise ModelLoadFailed(f"the Rasa server {reason}.")
+            refusal = refused[self._url]
+            if refusal.timed_out:
+                raise ModelLoadFailed(f"the Rasa server {refusal.reason}.")
             serving = await self._serving_or_none(self._url)
             untouched = serving is not None and serving.model_id == before[self._url].model_id
             raise ModelLoadFailed(
-                f"Rasa could not load {name}: {reason}. "
+                f"Rasa could not load {name}: {refusal.reason}. "
                 + (
                     "The model that was serving still serves."
                     if untouched
@@ -226,7 +231,8 @@ class Deployer:
         for url in self._urls:
             serving = await self._serving_or_none(url)
             now_serving = serving.file if serving else "no answer"
-            lines.append(f"{url}: {refused.get(url, 'gave its model back')}, serves {now_serving}")
+            said = refused[url].reason if url in refused else "gave its model back"
+            lines.append(f"{url}: {said}, serves {now_serving}")
         raise ModelLoadFailed(
             f"not every Rasa replica could load {name}, so none serves it: " + "; ".join(lines)
         )
