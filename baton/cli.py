@@ -17,7 +17,7 @@ from baton.action_requirements import ActionRequirementsError
 from baton.contract import ContractError
 from baton.knowledge import ensure_index, ensure_onnx, try_question
 from baton.project import Project, ProjectError, load_project
-from baton.stack import StackError, StackSettings, run, serving_model
+from baton.stack import StackError, StackSettings, check_replicas, run, serving_model
 from baton.training import TrainingFailed, ensure_model
 
 if TYPE_CHECKING:
@@ -48,6 +48,15 @@ def main(argv: list[str] | None = None) -> int:
         "run", parents=[with_project], help="train if needed, then start the whole stack"
     )
     run_cmd.add_argument("--no-train", action="store_true", help="use the existing model as is")
+    run_cmd.add_argument(
+        "--scale",
+        nargs="?",
+        const="2,2,2",
+        type=_scale,
+        metavar="N,M,K",
+        help="N Rasa servers, M action servers and K gateways on PostgreSQL and Redis"
+        " (default 2,2,2; docs/production.md says what to set)",
+    )
     train_cmd = commands.add_parser(
         "train",
         parents=[with_project],
@@ -213,6 +222,17 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "demo-history":
             return asyncio.run(_demo_command(args))
         elif args.command == "run":
+            settings = StackSettings()
+            if args.scale is not None:
+                rasa, actions, gateways = args.scale
+                settings = settings.model_copy(
+                    update={
+                        "rasa_replicas": rasa,
+                        "actions_replicas": actions,
+                        "gateway_replicas": gateways,
+                    }
+                )
+            check_replicas(settings)  # what a scaled run is missing, said before training
             _action_requirements(project)
             if not args.no_train:
                 loaded = heavy_modules()
@@ -223,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
                     # training and indexing loaded torch, scikit-learn and FAISS: the
                     # supervisor would hold hundreds of MB for nothing while the stack runs
                     _start_afresh([*(argv if argv is not None else sys.argv[1:]), "--no-train"])
-            return asyncio.run(run(StackSettings()))
+            return asyncio.run(run(settings))
     except (StackError, TrainingFailed, ActionRequirementsError) as exc:
         print(f"baton: {exc}", file=sys.stderr)
         return 1
@@ -232,6 +252,18 @@ def main(argv: list[str] | None = None) -> int:
 
 # what training or indexing loads and the supervisor of `baton run` has no use for
 HEAVY_MODULES = frozenset({"torch", "transformers", "sentence_transformers", "sklearn", "faiss"})
+
+
+def _scale(text: str) -> tuple[int, int, int]:
+    """``N,M,K``: how many Rasa servers, action servers and gateways (1 to 32 each)."""
+    parts = text.split(",")
+    if len(parts) != 3 or not all(p.strip().isdigit() and 1 <= int(p) <= 32 for p in parts):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: three counts from 1 to 32, Rasa servers, action servers, gateways:"
+            " e.g. 2,2,2"
+        )
+    rasa, actions, gateways = (int(p) for p in parts)
+    return rasa, actions, gateways
 
 
 def heavy_modules() -> set[str]:

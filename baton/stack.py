@@ -1,4 +1,6 @@
-"""Run the whole stack: Rasa, the action server and the gateway, as one supervised group.
+"""Run the whole stack: Rasa, the action server and the gateway, as one supervised group;
+or, scaled out on one machine, N Rasa servers, M action servers (behind a small balancer)
+and K gateways (sharing one port), on PostgreSQL and Redis.
 
 Each process starts in its own session so that stopping it reaches its children too
 (Sanic workers, uvicorn); output is prefixed with the process name and kept under var/log.
@@ -12,22 +14,22 @@ import json
 import os
 import secrets
 import signal
-import socket
-import sys
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import httpx
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from baton import paths
 from baton.active_model import ModelChoice, choose, record_path, set_aside
-from baton.processes import stop_group
+from baton.processes import (
+    ProcessSpec,
+    StackError,
+    start_all,
+    stop,
+    supervise,
+)
 from baton.training import model_path, rasa_env
 
 
@@ -63,21 +65,21 @@ class StackSettings(BaseSettings):
     # Rasa's lock store on Redis, redis://[:password@]host:6379/db: one conversation's turns
     # in order whichever replica takes them; unset: in memory (one Rasa server only)
     rasa_lock_store_url: SecretStr | None = None
+    # how many action servers to start; more than one: on actions_port + 1, + 2, ..., with a
+    # small balancer on actions_port in front of them (Rasa's endpoints file names one URL)
+    actions_replicas: int = Field(default=1, ge=1, le=32)
+    # how many gateways to start, all on `port` (the kernel spreads connections over them),
+    # each also on port + 1, + 2, ... for its own health check; more than one needs the
+    # conversation record on PostgreSQL and events through Redis (the two settings below)
+    gateway_replicas: int = Field(default=1, ge=1, le=32)
+    # the gateways' database and Redis, as the gateway reads them (BATON_DATABASE_URL,
+    # BATON_REDIS_URL): read here only to refuse several gateways without them
+    database_url: str | None = None
+    redis_url: str | None = None
 
-
-class StackError(RuntimeError):
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class ProcessSpec:
-    name: str
-    argv: Sequence[str]
-    cwd: Path
-    env: dict[str, str]
-    health_url: str
-    port: int
-    log_file: Path
+    @property
+    def scaled(self) -> bool:
+        return max(self.rasa_replicas, self.actions_replicas, self.gateway_replicas) > 1
 
 
 def serving_model(models: Path = paths.MODELS) -> ModelChoice:
@@ -147,7 +149,19 @@ def endpoints_yaml(settings: StackSettings) -> str:
 
 
 def check_replicas(settings: StackSettings) -> None:
-    """Several Rasa servers answer one conversation in order only on shared stores."""
+    """Several gateways share conversations only through PostgreSQL and Redis; several Rasa
+    servers answer one conversation in order only on shared stores."""
+    if settings.gateway_replicas > 1:
+        missing = []
+        if not (settings.database_url or "").startswith(("postgresql", "postgres")):
+            missing.append("BATON_DATABASE_URL (postgresql://...)")
+        if not settings.redis_url:
+            missing.append("BATON_REDIS_URL (redis://...)")
+        if missing:
+            raise StackError(
+                f"{settings.gateway_replicas} gateways share one desk only on PostgreSQL and"
+                f" Redis: set {' and '.join(missing)}"
+            )
     if settings.rasa_replicas == 1 or settings.rasa_endpoints:
         return  # a team's own endpoints file says where its stores are
     missing = [
@@ -184,9 +198,9 @@ def specs(
     model: Path | None = None,
     project: Path = paths.BOT,
 ) -> list[ProcessSpec]:
-    """The three processes serving the assistant in ``project``, their environments and
-    health checks; state and logs go to ``var``; Rasa serves ``model`` (default:
-    :func:`serving_model` of ``models``)."""
+    """The processes serving the assistant in ``project`` (Rasa servers, action servers and
+    their balancer, gateways), their environments and health checks; state and logs go to
+    ``var``; Rasa serves ``model`` (default: :func:`serving_model` of ``models``)."""
     if model is None:
         model = serving_model(models).path
     project = project.resolve()
@@ -198,6 +212,13 @@ def specs(
         endpoints = project / settings.rasa_endpoints
     # every process reads the same assistant folder (its baton.yml, domain, actions)
     base_env = dict(os.environ, BATON_PROJECT_DIR=str(project))
+    # as this run read them (from the environment or .env), the same for every process
+    for name, value in (
+        ("BATON_DATABASE_URL", settings.database_url),
+        ("BATON_REDIS_URL", settings.redis_url),
+    ):
+        if value:
+            base_env[name] = value
     base_env.setdefault("BATON_DATABASE_URL", f"sqlite:///{var / 'baton.db'}")
     rasa_token = _secret(settings.rasa_token)
     # an endpoints file of the team's own passes the token only if it says so (``token:
@@ -229,9 +250,9 @@ def specs(
     }
     if len(rasa_urls) > 1:
         gateway_env["BATON_RASA_URLS"] = json.dumps(rasa_urls)
-    replicas = [
+    rasa_servers = [
         ProcessSpec(
-            name="rasa" if n == 0 else f"rasa-{n + 1}",
+            name=replica_name("rasa", n),
             argv=[
                 str(paths.RASA_VENV_BIN / "rasa"),
                 "run",
@@ -253,14 +274,19 @@ def specs(
             env=rasa,
             health_url=f"http://{host}:{port}/status?token={rasa_token}",
             port=port,
-            log_file=logs / ("rasa.log" if n == 0 else f"rasa-{n + 1}.log"),
+            log_file=logs / f"{replica_name('rasa', n)}.log",
         )
         for n, port in enumerate(rasa_ports)
     ]
-    return [
-        *replicas,
+    # one action server on actions_port, or several behind a balancer there
+    actions_ports = (
+        [settings.actions_port]
+        if settings.actions_replicas == 1
+        else [settings.actions_port + 1 + n for n in range(settings.actions_replicas)]
+    )
+    action_servers = [
         ProcessSpec(
-            name="actions",
+            name=replica_name("actions", n),
             argv=[
                 str(paths.VENV_BIN / "python"),
                 "-m",
@@ -268,110 +294,72 @@ def specs(
                 "--project",
                 str(project),
                 "--port",
-                str(settings.actions_port),
+                str(port),
             ],
             cwd=paths.ROOT,
             env=actions_env,
-            health_url=f"http://{host}:{settings.actions_port}/health",
-            port=settings.actions_port,
-            log_file=logs / "actions.log",
-        ),
-        ProcessSpec(
-            name="gateway",
-            argv=[str(paths.VENV_BIN / "python"), "-m", "gateway"],
-            cwd=paths.ROOT,
-            env=gateway_env,
-            health_url=f"http://{host}:{settings.port}/health",
-            port=settings.port,
-            log_file=logs / "gateway.log",
-        ),
+            health_url=f"http://{host}:{port}/health",
+            port=port,
+            log_file=logs / f"{replica_name('actions', n)}.log",
+        )
+        for n, port in enumerate(actions_ports)
     ]
+    if len(action_servers) > 1:
+        action_servers.append(
+            ProcessSpec(
+                name="balancer",
+                argv=[
+                    str(paths.VENV_BIN / "python"),
+                    "-m",
+                    "baton.balancer",
+                    "--listen",
+                    f"{host}:{settings.actions_port}",
+                    *(arg for p in actions_ports for arg in ("--backend", f"{host}:{p}")),
+                ],
+                cwd=paths.ROOT,
+                env=base_env | {"PYTHONUNBUFFERED": "1"},
+                health_url=f"http://{host}:{settings.actions_port}/health",
+                port=settings.actions_port,
+                log_file=logs / "balancer.log",
+            )
+        )
+    if settings.gateway_replicas == 1:
+        gateways = [
+            ProcessSpec(
+                name="gateway",
+                argv=[str(paths.VENV_BIN / "python"), "-m", "gateway"],
+                cwd=paths.ROOT,
+                env=gateway_env,
+                health_url=f"http://{host}:{settings.port}/health",
+                port=settings.port,
+                log_file=logs / "gateway.log",
+            )
+        ]
+    else:  # all on settings.port, each on its own port too (health checks, one replica)
+        gateways = [
+            ProcessSpec(
+                name=replica_name("gateway", n),
+                argv=[str(paths.VENV_BIN / "python"), "-m", "gateway"],
+                cwd=paths.ROOT,
+                env=gateway_env
+                | {"BATON_SHARE_PORT": "true", "BATON_OWN_PORT": str(settings.port + 1 + n)},
+                health_url=f"http://{host}:{settings.port + 1 + n}/health",
+                port=settings.port + 1 + n,
+                log_file=logs / f"{replica_name('gateway', n)}.log",
+                shared_port=settings.port,
+            )
+            for n in range(settings.gateway_replicas)
+        ]
+    return [*rasa_servers, *action_servers, *gateways]
+
+
+def replica_name(kind: str, n: int) -> str:
+    """The first of a kind is named by its kind, the others numbered from 2: rasa, rasa-2."""
+    return kind if n == 0 else f"{kind}-{n + 1}"
 
 
 def _secret(configured: SecretStr | None) -> str:
     return configured.get_secret_value() if configured else secrets.token_urlsafe(32)
-
-
-def port_in_use(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.settimeout(0.5)
-        return probe.connect_ex((host, port)) == 0
-
-
-@dataclass
-class Running:
-    spec: ProcessSpec
-    process: asyncio.subprocess.Process
-    pump: asyncio.Task[None] = field(init=False)
-
-
-async def _pump(name: str, stream: asyncio.StreamReader, log_file: Path) -> None:
-    width = 8
-    with log_file.open("ab") as log:
-        while line := await stream.readline():
-            log.write(line)
-            log.flush()
-            sys.stdout.write(f"{name:<{width}}| {line.decode(errors='replace')}")
-            sys.stdout.flush()
-
-
-async def start(spec: ProcessSpec) -> Running:
-    spec.log_file.parent.mkdir(parents=True, exist_ok=True)
-    process = await asyncio.create_subprocess_exec(
-        *spec.argv,
-        cwd=spec.cwd,
-        env=spec.env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-        start_new_session=True,
-    )
-    running = Running(spec, process)
-    assert process.stdout is not None  # guaranteed by stdout=PIPE
-    running.pump = asyncio.create_task(_pump(spec.name, process.stdout, spec.log_file))
-    return running
-
-
-async def stop(running: Running, grace_seconds: float = 15.0) -> None:
-    """Stop the process and its group (see ``stop_group``), then let its log pump finish."""
-    await stop_group(running.process, grace_seconds)
-    with contextlib.suppress(asyncio.CancelledError):
-        await asyncio.wait_for(running.pump, 5)
-
-
-async def wait_healthy(running: Running, deadline: float) -> None:
-    async with httpx.AsyncClient(timeout=2.0) as client:
-        while True:
-            if running.process.returncode is not None:
-                raise StackError(
-                    f"{running.spec.name} exited with code {running.process.returncode} "
-                    f"while starting; see {running.spec.log_file}"
-                )
-            with contextlib.suppress(httpx.HTTPError):
-                response = await client.get(running.spec.health_url)
-                if response.status_code == 200:
-                    return
-            if time.monotonic() > deadline:
-                where = running.spec.health_url.split("?")[0]  # not its token
-                raise StackError(f"{running.spec.name} did not become healthy at {where}")
-            await asyncio.sleep(0.5)
-
-
-async def start_all(process_specs: Sequence[ProcessSpec], timeout_seconds: float) -> list[Running]:
-    """Start every process and wait until each answers its health check; undo on failure."""
-    busy = [f"{s.name} ({s.port})" for s in process_specs if port_in_use("127.0.0.1", s.port)]
-    if busy:
-        raise StackError(f"port already in use: {', '.join(busy)} — is Baton already running?")
-    started: list[Running] = []
-    try:
-        for spec in process_specs:
-            started.append(await start(spec))
-        deadline = time.monotonic() + timeout_seconds
-        await asyncio.gather(*(wait_healthy(r, deadline) for r in started))
-    except BaseException:
-        await asyncio.gather(*(stop(r) for r in started))
-        raise
-    return started
 
 
 async def run(settings: StackSettings) -> int:
@@ -389,7 +377,15 @@ async def run(settings: StackSettings) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop_requested.set)
-    print("==> starting Rasa, the action server and the gateway", flush=True)
+    if settings.scaled:
+        print(
+            f"==> starting {settings.rasa_replicas} Rasa servers,"
+            f" {settings.actions_replicas} action servers and"
+            f" {settings.gateway_replicas} gateways",
+            flush=True,
+        )
+    else:
+        print("==> starting Rasa, the action server and the gateway", flush=True)
     started = time.monotonic()
     starting = asyncio.create_task(
         start_all(specs(settings, model=choice.path), settings.startup_timeout_seconds)
@@ -404,71 +400,32 @@ async def run(settings: StackSettings) -> int:
         return 130
     processes = starting.result()  # raises StackError if start-up failed
     host = settings.host
-    print(
-        f"\n==> Baton is ready in {time.monotonic() - started:.0f} s\n"
-        f"    web chat demo   http://{host}:{settings.port}/\n"
+    lines = [
+        f"\n==> Baton is ready in {time.monotonic() - started:.0f} s",
+        f"    web chat demo   http://{host}:{settings.port}/",
         f"    agent console   http://{host}:{settings.port}/console"
-        "  (a sign-in: .venv/bin/baton user add dana)\n"
-        f"    REST API docs   http://{host}:{settings.port}/docs\n"
-        + "".join(
-            f"    Rasa server     http://{host}:{settings.rasa_port + n}\n"
+        "  (a sign-in: .venv/bin/baton user add dana)",
+        f"    REST API docs   http://{host}:{settings.port}/docs",
+        *(
+            f"    Rasa server     http://{host}:{settings.rasa_port + n}"
             for n in range(settings.rasa_replicas)
+        ),
+        f"    action server   http://{host}:{settings.actions_port}"
+        + (
+            f"  (a balancer over {settings.actions_replicas})"
+            if settings.actions_replicas > 1
+            else ""
+        ),
+    ]
+    if settings.gateway_replicas > 1:
+        lines.append(
+            f"    gateways        {settings.gateway_replicas} on port {settings.port}, each also"
+            f" on its own ({settings.port + 1}-{settings.port + settings.gateway_replicas})"
         )
-        + f"    action server   http://{host}:{settings.actions_port}\n"
-        f"    logs            {paths.LOGS}/\n"
-        "    Ctrl-C stops everything\n",
-        flush=True,
-    )
+    lines += [f"    logs            {paths.LOGS}/", "    Ctrl-C stops everything\n"]
+    print("\n".join(lines), flush=True)
     code = await supervise(processes, stopper)
     print("==> stopping", flush=True)
     await asyncio.gather(*(stop(r) for r in processes))
     print("==> stopped", flush=True)
     return code
-
-
-# a Rasa replica that exits is started again this many times (the others serve meanwhile)
-REPLICA_RESTARTS = 5
-
-
-async def supervise(processes: list[Running], stopper: asyncio.Task[Any]) -> int:
-    """Wait for Ctrl-C (0) or for a process to exit (1). One of several Rasa replicas that
-    exits is started again while the others serve, up to ``REPLICA_RESTARTS`` times; any
-    other process that exits stops the stack. ``processes`` is kept current."""
-    restarts = 0
-    while True:
-        exits = {asyncio.create_task(r.process.wait()): r for r in processes}
-        done, _ = await asyncio.wait({stopper, *exits}, return_when=asyncio.FIRST_COMPLETED)
-        for task in exits:
-            if task not in done:
-                task.cancel()
-        if stopper in done:
-            return 0
-        crashed = [exits[t] for t in done if t in exits]
-        replicas = [r for r in processes if r.spec.name.startswith("rasa")]
-        alive = [r for r in replicas if r not in crashed and r.process.returncode is None]
-        if (
-            not all(r.spec.name.startswith("rasa") for r in crashed)
-            or not alive
-            or restarts + len(crashed) > REPLICA_RESTARTS
-        ):
-            for r in crashed:
-                print(
-                    f"==> {r.spec.name} exited with code {r.process.returncode}; stopping the rest",
-                    flush=True,
-                )
-            return 1
-        for r in crashed:
-            restarts += 1
-            print(
-                f"==> {r.spec.name} exited with code {r.process.returncode}; the other Rasa"
-                f" replicas serve while it starts again ({restarts}/{REPLICA_RESTARTS})",
-                flush=True,
-            )
-            await stop(r)
-            again = await start(r.spec)
-            processes[processes.index(r)] = again
-            try:
-                await wait_healthy(again, time.monotonic() + 240)
-            except StackError as exc:
-                print(f"==> {r.spec.name} did not come back: {exc}", flush=True)
-                return 1

@@ -41,7 +41,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from baton import paths
 from baton.knowledge import ensure_index
-from baton.stack import StackSettings, specs, start_all, stop
+from baton.processes import start_all, stop
+from baton.stack import StackSettings, specs
 from baton.testing.services import free_port
 from baton.training import ensure_model
 from bench.report import draw_chart, machine

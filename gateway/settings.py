@@ -77,6 +77,12 @@ class GatewaySettings(BaseSettings):
     host: str = "127.0.0.1"
     # the gateway's port
     port: int = 8000
+    # several gateways on this machine listen on the same port (SO_REUSEPORT: the kernel
+    # spreads new connections over them and clients' addresses stay theirs); `baton run`
+    # sets it when it starts more than one (BATON_GATEWAY_REPLICAS)
+    share_port: bool = False
+    # a port of this gateway alone besides the shared one, for its own health checks
+    own_port: int | None = Field(default=None, gt=0, lt=65536)
     # the conversation record (SQLAlchemy URL); postgresql://user@host/db for PostgreSQL;
     # default: an SQLite file in the assistant's own var/ place (never another assistant's)
     database_url: str = Field(default_factory=lambda: f"sqlite:///{paths.VAR / 'baton.db'}")

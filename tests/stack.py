@@ -11,28 +11,29 @@ import dataclasses
 import os
 import subprocess
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 
 from baton import paths
 from baton.knowledge import ensure_index
-from baton.stack import (
+from baton.processes import (
     ProcessSpec,
     Running,
-    StackSettings,
     port_in_use,
-    specs,
     start,
     start_all,
     stop,
     wait_healthy,
 )
+from baton.stack import StackSettings, replica_name, specs
+from baton.testing.services import OwnPostgres, OwnRedis, OwnServerError
 from baton.training import ensure_model
-from tests.services import free_port
+from tests.services import free_port, service_missing
 
 
 @dataclass
@@ -53,7 +54,11 @@ class Stack:
 
     @property
     def database_url(self) -> str:
-        return f"sqlite:///{self.var / 'baton.db'}"
+        return self.settings.database_url or f"sqlite:///{self.var / 'baton.db'}"
+
+    def gateway_url(self, n: int) -> str:
+        """The ``n``-th gateway's own address (0: the first), past the shared port."""
+        return f"http://127.0.0.1:{self.running[replica_name('gateway', n)].spec.port}"
 
     def command_env(self) -> dict[str, str]:
         """What an operator's `baton …` command against this stack runs with."""
@@ -155,10 +160,16 @@ async def running_stack(
         ensure_model()
         if ensure_index() != 0:
             raise RuntimeError("the knowledge index could not be built (see above)")
+    # one block of free ports for all: several gateways or action servers take the shared
+    # port, then one port each
+    gateways, action_servers = stack.get("gateway_replicas", 1), stack.get("actions_replicas", 1)
+    gateway_ports = 1 + gateways if gateways > 1 else 1
+    actions_ports = 1 + action_servers if action_servers > 1 else 1
+    first = free_ports(gateway_ports + rasa_replicas + actions_ports)
     settings = StackSettings(
-        port=free_port(),
-        rasa_port=free_ports(rasa_replicas),
-        actions_port=free_port(),
+        port=first,
+        rasa_port=first + gateway_ports,
+        actions_port=first + gateway_ports + rasa_replicas,
         startup_timeout_seconds=240,
         rasa_replicas=rasa_replicas,
         **stack,
@@ -181,6 +192,59 @@ async def running_stack(
         # the Stack shares this dict: a process a test restarted is the one stopped here
         for process in running.values():
             await stop(process)
+
+
+@dataclass
+class Services:
+    """The PostgreSQL cluster and Redis server a scaled stack runs on: its own, so that
+    fault tests may restart them (never the machine's)."""
+
+    postgres: OwnPostgres
+    redis: OwnRedis
+    database_url: str  # Baton's conversation record
+    tracker_url: str  # Rasa's tracker store (a database of its own: both have an events table)
+
+
+@contextlib.contextmanager
+def own_services(folder: Path) -> Iterator[Services]:
+    """A PostgreSQL cluster with two empty databases and a Redis server, stopped and
+    deleted afterwards. Under CI, servers that cannot start fail the test."""
+    postgres, redis = OwnPostgres(), OwnRedis(folder / "redis")
+    try:
+        try:
+            postgres.init()
+            postgres.start()
+            redis.start()
+        except OwnServerError as exc:
+            service_missing("a PostgreSQL cluster and a Redis server of the test's own", exc)
+            raise
+        with psycopg.connect(postgres.url, autocommit=True) as admin:
+            for name in ("baton", "rasa_tracker"):
+                admin.execute(f"CREATE DATABASE {name}")
+        base = postgres.url.rsplit("/", 1)[0]
+        yield Services(postgres, redis, f"{base}/baton", f"{base}/rasa_tracker")
+    finally:
+        redis.stop()
+        postgres.remove()
+
+
+@contextlib.asynccontextmanager
+async def scaled_stack(
+    var: Path, services: Services, rasa: int = 2, actions: int = 2, gateways: int = 2
+) -> AsyncIterator[Stack]:
+    """``baton run --scale rasa,actions,gateways`` on ``services``: the demo on several Rasa
+    servers, action servers and gateways."""
+    async with running_stack(
+        var,
+        rasa_replicas=rasa,
+        actions_replicas=actions,
+        gateway_replicas=gateways,
+        database_url=services.database_url,
+        redis_url=services.redis.url,
+        rasa_tracker_store_url=services.tracker_url,
+        rasa_lock_store_url=services.redis.url.rsplit("/", 1)[0] + "/1",
+    ) as stack:
+        yield stack
 
 
 def free_ports(count: int) -> int:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import engine_from_config, pool
+from sqlalchemy import engine_from_config, pool, text
 
 from handoff.models import Base
 
 config = context.config
 target_metadata = Base.metadata
+# the PostgreSQL advisory lock key of Baton's migrations (any constant of its own)
+MIGRATION_LOCK = 0x6261746F6E  # "baton"
 
 
 def run_offline() -> None:
@@ -29,6 +31,11 @@ def run_online() -> None:
         poolclass=pool.NullPool,
     )
     with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            # several gateways starting at once on one database migrate one at a time: the
+            # others wait here, then find the schema current (released with the connection)
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+            connection.commit()
         # batch mode lets later migrations alter SQLite tables
         context.configure(
             connection=connection, target_metadata=target_metadata, render_as_batch=True

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from baton import paths
-from baton.stack import port_in_use
+from baton.processes import port_in_use
 from baton.training import ensure_model
 from tests.services import free_port
 

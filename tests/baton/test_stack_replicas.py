@@ -14,17 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from baton.stack import (
-    ProcessSpec,
-    StackError,
-    StackSettings,
-    endpoints_yaml,
-    specs,
-    start,
-    stop,
-    supervise,
-    wait_healthy,
-)
+from baton.processes import ProcessSpec, StackError, start, stop, supervise, wait_healthy
+from baton.stack import StackSettings, endpoints_yaml, specs
 from tests.services import free_port
 
 TRACKER = "postgresql://rasa:s3cret%21@db.internal:6543/rasa_trackers"
@@ -144,5 +135,89 @@ async def test_a_replica_that_exits_is_started_again_and_anything_else_stops_the
         processes[2].process.send_signal(signal.SIGKILL)  # the gateway: no replica of it
         assert await asyncio.wait_for(supervising, 30) == 1
         never.cancel()
+    finally:
+        await asyncio.gather(*(stop(r) for r in processes))
+
+
+def test_several_action_servers_sit_behind_a_balancer_on_the_action_port(tmp_path: Path) -> None:
+    settings = StackSettings(actions_port=6000, actions_replicas=3)
+    processes = {p.name: p for p in specs(settings, var=tmp_path, model=tmp_path / "m.tar.gz")}
+    assert [n for n in processes if n.startswith("actions")] == [
+        "actions",
+        "actions-2",
+        "actions-3",
+    ]
+    assert [processes[n].port for n in ("actions", "actions-2", "actions-3")] == [6001, 6002, 6003]
+    balancer = processes["balancer"]
+    assert balancer.port == 6000 and balancer.kind == "balancer"
+    argv = list(balancer.argv)
+    assert argv[argv.index("--listen") + 1] == "127.0.0.1:6000"
+    assert [argv[i + 1] for i, a in enumerate(argv) if a == "--backend"] == [
+        "127.0.0.1:6001", "127.0.0.1:6002", "127.0.0.1:6003",
+    ]  # fmt: skip
+    # Rasa calls the balancer; every action server has the token Rasa sends
+    assert processes["rasa"].env["BATON_ACTION_ENDPOINT_URL"] == "http://127.0.0.1:6000/webhook"
+    tokens = {
+        processes[n].env["BATON_ACTIONS_TOKEN"] for n in ("actions", "actions-2", "actions-3")
+    }
+    assert tokens == {processes["rasa"].env["BATON_ACTIONS_TOKEN"]}
+
+
+def test_several_gateways_share_the_port_each_with_its_own_for_health(tmp_path: Path) -> None:
+    settings = StackSettings(
+        port=9000,
+        gateway_replicas=2,
+        database_url="postgresql://baton@db/baton",
+        redis_url="redis://cache:6379/0",
+    )
+    processes = {p.name: p for p in specs(settings, var=tmp_path, model=tmp_path / "m.tar.gz")}
+    first, second = processes["gateway"], processes["gateway-2"]
+    for gateway, own in ((first, 9001), (second, 9002)):
+        assert gateway.env["BATON_PORT"] == "9000" and gateway.env["BATON_SHARE_PORT"] == "true"
+        assert gateway.env["BATON_OWN_PORT"] == str(own) and gateway.port == own
+        assert gateway.health_url == f"http://127.0.0.1:{own}/health"
+        assert gateway.shared_port == 9000
+        # every process reads the settings this run read (from the environment or .env)
+        assert gateway.env["BATON_DATABASE_URL"] == "postgresql://baton@db/baton"
+        assert gateway.env["BATON_REDIS_URL"] == "redis://cache:6379/0"
+
+
+@pytest.mark.parametrize(
+    ("database", "redis", "named"),
+    [
+        (None, None, "BATON_DATABASE_URL .* and BATON_REDIS_URL"),
+        ("sqlite:///var/baton.db", "redis://c:6379/0", "BATON_DATABASE_URL"),
+        ("postgresql://db/baton", None, "BATON_REDIS_URL"),
+    ],
+)
+def test_several_gateways_without_postgresql_and_redis_are_refused(
+    tmp_path: Path, database: str | None, redis: str | None, named: str
+) -> None:
+    settings = StackSettings(gateway_replicas=2, database_url=database, redis_url=redis)
+    with pytest.raises(StackError, match=named):
+        specs(settings, var=tmp_path, model=tmp_path / "model.tar.gz")
+
+
+async def test_a_balancer_is_started_again_even_alone_and_an_action_server_beside_its_twin(
+    tmp_path: Path,
+) -> None:
+    names = ("actions", "actions-2", "balancer", "gateway")
+    processes = [await start(server(n, tmp_path)) for n in names]
+    try:
+        for running in processes:
+            await wait_healthy(running, time.monotonic() + 30)
+        never = asyncio.create_task(asyncio.Event().wait())
+        supervising = asyncio.create_task(supervise(processes, never))
+        for index in (0, 2):  # an action server with a twin, then the balancer
+            before = processes[index]
+            before.process.send_signal(signal.SIGKILL)
+            for _ in range(100):
+                if processes[index] is not before and processes[index].process.returncode is None:
+                    break
+                await asyncio.sleep(0.1)
+            assert processes[index] is not before and processes[index].spec == before.spec
+        assert not supervising.done()
+        never.cancel()
+        supervising.cancel()
     finally:
         await asyncio.gather(*(stop(r) for r in processes))

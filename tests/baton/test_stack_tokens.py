@@ -9,7 +9,8 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from baton.stack import StackSettings, specs, start, stop, wait_healthy
+from baton.processes import start, stop, wait_healthy
+from baton.stack import StackSettings, specs
 from tests.services import free_port
 
 MODEL = Path("model.tar.gz")  # specs only names it

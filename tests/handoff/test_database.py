@@ -32,3 +32,25 @@ def test_the_migrations_form_one_line_of_history() -> None:
     script = ScriptDirectory.from_config(alembic_config("sqlite:///:memory:"))
     assert len(script.get_heads()) == 1
     assert len(script.get_bases()) == 1
+
+
+def test_gateways_starting_at_once_on_one_postgresql_database_all_migrate_it(
+    postgres_url: str,
+) -> None:
+    # each gateway migrates on start; several starting together (baton run with
+    # BATON_GATEWAY_REPLICAS, or a deployment restarted) must not trip over each other
+    import concurrent.futures
+    import multiprocessing
+
+    from sqlalchemy import create_engine, inspect
+
+    from handoff.database import migrate
+
+    context = multiprocessing.get_context("spawn")  # Alembic's context is one per process
+    with concurrent.futures.ProcessPoolExecutor(4, mp_context=context) as pool:
+        assert list(pool.map(migrate, [postgres_url] * 4)) == [None] * 4
+    engine = create_engine(sync_url(postgres_url))
+    try:
+        assert "conversations" in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 import psycopg
 import pytest
 
-from baton.stack import stop
+from baton.processes import stop
 from gateway.rasa import preference
 from tests.services import POSTGRES_URL, redis_url, scratch_database, service_missing
 from tests.stack import Stack, running_stack, words

@@ -24,7 +24,7 @@ from fastapi import FastAPI
 
 from baton import paths
 from baton.catalogue import Catalogue
-from baton.stack import ProcessSpec, start, stop, wait_healthy
+from baton.processes import ProcessSpec, start, stop, wait_healthy
 from baton.training import rasa_env
 from gateway.app import create_app
 from handoff.settings import HandoffSettings

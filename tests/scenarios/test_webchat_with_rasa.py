@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from baton.stack import stop
+from baton.processes import stop
 from tests.connectors.webchat.test_socket import next_frame
 from tests.scenarios.conftest import Stack
 
